@@ -1,0 +1,31 @@
+"""The web application: health checks now; the inbox, JSON API and Open311 mount here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.routes import health
+from api.state import AppState
+from core.config import Settings
+from core.db import create_engine, create_session_factory
+from core.services import Services
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    services = services or Services.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.effective_database_url)
+        app.state.civicdesk = AppState(settings, services, engine, create_session_factory(engine))
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(title="civicdesk", version="0.1.0", lifespan=lifespan)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,162 @@
+"""`civicdesk run | api | bot | worker`: the desk's processes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+
+from cli.app import App, open_app
+from cli.main import add_handler
+from cli.output import CommandFailed, say
+from core import migrate
+from core.config import Settings
+
+BOT_OFF_HINT = (
+    "the Telegram bot is off: set CIVICDESK_BOT_TOKEN to a token from @BotFather "
+    "(and CIVICDESK_TELEGRAM_API_URL for a self-hosted Bot API server) to turn it on"
+)
+
+
+def register(commands: Any) -> None:
+    run = commands.add_parser("run", help="everything in one process: web app, worker and bot")
+    _http_options(run)
+    add_handler(run, _run)
+    api = commands.add_parser("api", help="the web application alone")
+    _http_options(api)
+    add_handler(api, _api)
+    bot = commands.add_parser("bot", help="the Telegram bot alone (long polling)")
+    add_handler(bot, _bot)
+    worker = commands.add_parser("worker", help="scheduled jobs and notification delivery")
+    add_handler(worker, _worker)
+
+
+def _http_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (default CIVICDESK_HTTP_HOST)")
+    parser.add_argument("--port", type=int, help="port (default CIVICDESK_HTTP_PORT)")
+
+
+async def require_current_schema(app: App) -> None:
+    current, head = await migrate.current_revision(app.engine), migrate.head_revision()
+    if current != head:
+        raise CommandFailed(
+            f"the database is at revision {current or 'base'}, this version needs {head}: "
+            "run `civicdesk db upgrade` first"
+        )
+
+
+def stop_on_signals() -> asyncio.Event:
+    """SIGINT and SIGTERM ask every part to finish what it is doing and stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: civicdesk stops all its parts together."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_http(app: App, host: str, port: int, stop: asyncio.Event) -> None:
+    from api.app import create_app
+
+    config = uvicorn.Config(
+        create_app(app.settings, app.services),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+    )
+    server = _Server(config)
+    serving = asyncio.create_task(server.serve())
+    await _until(stop, serving)
+    server.should_exit = True
+    await serving
+
+
+async def run_bot(app: App, stop: asyncio.Event) -> None:
+    from bot.app import create_bot, create_dispatcher
+
+    bot = create_bot(app.settings)
+    dispatcher = create_dispatcher(app.services, app.sessions)
+    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
+    try:
+        await _until(stop, polling)
+        if not polling.done():
+            await dispatcher.stop_polling()
+        await polling
+    finally:
+        await bot.session.close()
+
+
+async def run_worker(app: App, stop: asyncio.Event) -> None:
+    from worker.runner import run_worker as work
+
+    await work(app.services, app.sessions, stop)
+
+
+async def _until(stop: asyncio.Event, task: asyncio.Task[Any]) -> None:
+    """Wait for a stop request, or for the task to end on its own (an error, usually)."""
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({stopping, task}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+
+
+async def run_everything(app: App, host: str, port: int) -> None:
+    stop = stop_on_signals()
+    parts = [serve_http(app, host, port, stop), run_worker(app, stop)]
+    if app.settings.bot_token is not None:
+        parts.append(run_bot(app, stop))
+        say("the Telegram bot is on (long polling)")
+    else:
+        say(BOT_OFF_HINT)
+    say(f"civicdesk is running at http://{host}:{port}/  (Ctrl+C stops it)")
+    tasks = [asyncio.create_task(part) for part in parts]
+    # When one part ends (or fails), the others are asked to stop too.
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for task in tasks:
+        task.result()
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_app(settings) as app:
+        await migrate.upgrade(app.engine)
+        await run_everything(app, args.host or settings.http_host, args.port or settings.http_port)
+    return 0
+
+
+async def _api(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_app(settings) as app:
+        await require_current_schema(app)
+        await serve_http(
+            app, args.host or settings.http_host, args.port or settings.http_port, stop_on_signals()
+        )
+    return 0
+
+
+async def _bot(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.bot_token is None:
+        raise CommandFailed(BOT_OFF_HINT)
+    async with open_app(settings) as app:
+        await require_current_schema(app)
+        await run_bot(app, stop_on_signals())
+    return 0
+
+
+async def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_app(settings) as app:
+        await require_current_schema(app)
+        await run_worker(app, stop_on_signals())
+    return 0

@@ -1,0 +1,69 @@
+"""Writing notifications to the outbox, inside the caller's transaction.
+
+Nothing here talks to Telegram or SMTP: the worker delivers committed rows, so a rolled-back
+change never notifies anybody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import utcnow
+from core.notifications.models import Outbox, OutboxChannel, OutboxState
+from core.notifications.templates import Template
+from core.residents.models import Resident
+
+
+async def notify_residents(
+    session: AsyncSession,
+    resident_ids: Iterable[int],
+    template: Template,
+    params: dict[str, Any],
+    *,
+    ticket_id: int | None = None,
+    message_id: int | None = None,
+    text: str | None = None,
+) -> list[Outbox]:
+    """One outbox row per resident who can still be reached on Telegram."""
+    ids = sorted(set(resident_ids))
+    if not ids:
+        return []
+    statement = sa.select(Resident).where(
+        Resident.id.in_(ids),
+        Resident.forgotten_at.is_(None),
+        Resident.telegram_chat_id.is_not(None),
+    )
+    rows = []
+    for resident in (await session.execute(statement)).scalars():
+        row = Outbox(
+            channel=OutboxChannel.TELEGRAM,
+            resident_id=resident.id,
+            ticket_id=ticket_id,
+            message_id=message_id,
+            template=template.value,
+            params=params,
+            text=text,
+            locale=resident.locale,
+            state=OutboxState.PENDING,
+            next_attempt_at=utcnow(),
+        )
+        session.add(row)
+        rows.append(row)
+    await session.flush()
+    return rows
+
+
+async def cancel_pending_for_resident(session: AsyncSession, resident_id: int, reason: str) -> int:
+    result = await session.execute(
+        sa.update(Outbox)
+        .where(
+            Outbox.resident_id == resident_id,
+            Outbox.state.in_([OutboxState.PENDING, OutboxState.SENDING]),
+        )
+        .values(state=OutboxState.CANCELLED, last_error=reason)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,10 @@
+"""The notifications civicdesk sends; each is rendered in the recipient's language at send time."""
+
+from enum import StrEnum
+
+
+class Template(StrEnum):
+    STATUS_CHANGED = "ticket.status_changed"  # params: reference, status, text (reason), intent
+    REPLY = "ticket.reply"  # params: reference; text: the caseworker's words
+    INFO_REQUESTED = "ticket.info_requested"  # params: reference; text: the question
+    ESCALATION = "staff.escalation"  # params: reference, partner

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, BigIntId, CreatedAt, IdPk, JSONType, str_enum, utcnow
+from core.tickets.status import TicketStatus
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    OPEN311 = "open311"
+    WEB = "web"
+    STAFF = "staff"
+
+
+class ActorType(StrEnum):
+    STAFF = "staff"
+    RESIDENT = "resident"
+    SYSTEM = "system"
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    STATUS_CHANGED = "status_changed"
+    ASSIGNED = "assigned"
+    REROUTED = "rerouted"
+    MESSAGE = "message"
+    INFO_REQUESTED = "info_requested"
+    NOTE = "note"
+    RATING = "rating"
+    DUPLICATE_MARKED = "duplicate_marked"
+    WITHDRAWN = "withdrawn"
+    FOLLOWED = "followed"
+    ERASED = "erased"
+    ESCALATED = "escalated"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"  # shown to the resident
+    INTERNAL = "internal"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"  # from the resident
+    OUTBOUND = "outbound"  # to the resident
+
+
+class DeliveryState(StrEnum):
+    RECEIVED = "received"
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class RatingAnswer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    PARTLY = "partly"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        sa.Index("ix_tickets_partner_status_due", "partner_id", "status", "resolution_due_at"),
+        sa.Index("ix_tickets_created_at", "created_at"),
+        sa.Index("ix_tickets_intent_code", "intent_code"),
+    )
+
+    id: Mapped[IdPk]
+    reference: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    intent_code: Mapped[str] = mapped_column(sa.String(64))
+    partner_id: Mapped[int] = mapped_column(
+        BigIntId, sa.ForeignKey("partners.id", ondelete="RESTRICT")
+    )
+    assignee_id: Mapped[int | None] = mapped_column(
+        BigIntId, sa.ForeignKey("staff.id", ondelete="SET NULL"), index=True
+    )
+    resident_id: Mapped[int | None] = mapped_column(
+        BigIntId, sa.ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus), default=TicketStatus.NEW)
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority, 16), default=Priority.NORMAL)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, 16))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    district: Mapped[str | None] = mapped_column(sa.String(64))
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    is_private: Mapped[bool] = mapped_column(default=False)
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        BigIntId, sa.ForeignKey("tickets.id", ondelete="SET NULL")
+    )
+    reroute_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    first_response_at: Mapped[dt.datetime | None]
+    resolved_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    first_response_due_at: Mapped[dt.datetime | None]
+    resolution_due_at: Mapped[dt.datetime | None]
+
+
+class TicketEvent(Base):
+    """The append-only audit trail: nothing updates or deletes a row of this table."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (sa.Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[IdPk]
+    ticket_id: Mapped[int] = mapped_column(
+        BigIntId, sa.ForeignKey("tickets.id", ondelete="CASCADE")
+    )
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind))
+    actor_type: Mapped[ActorType] = mapped_column(str_enum(ActorType, 16))
+    actor_staff_id: Mapped[int | None] = mapped_column(
+        BigIntId, sa.ForeignKey("staff.id", ondelete="SET NULL")
+    )
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility, 16))
+    created_at: Mapped[CreatedAt]
+
+
+class Message(Base):
+    """The conversation on a ticket between the resident and caseworkers."""
+
+    __tablename__ = "messages"
+    __table_args__ = (sa.Index("ix_messages_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[IdPk]
+    ticket_id: Mapped[int] = mapped_column(
+        BigIntId, sa.ForeignKey("tickets.id", ondelete="CASCADE")
+    )
+    direction: Mapped[Direction] = mapped_column(str_enum(Direction, 16))
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    language: Mapped[str] = mapped_column(sa.String(8))
+    author_staff_id: Mapped[int | None] = mapped_column(
+        BigIntId, sa.ForeignKey("staff.id", ondelete="SET NULL")
+    )
+    resident_id: Mapped[int | None] = mapped_column(
+        BigIntId, sa.ForeignKey("residents.id", ondelete="SET NULL")
+    )
+    delivery_state: Mapped[DeliveryState] = mapped_column(str_enum(DeliveryState, 16))
+    read_at: Mapped[dt.datetime | None]
+    created_at: Mapped[CreatedAt]
+
+
+class Rating(Base):
+    """The resident's answer to "was it fixed?"."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        sa.CheckConstraint("score IS NULL OR (score BETWEEN 1 AND 5)", name="score_range"),
+    )
+
+    id: Mapped[IdPk]
+    ticket_id: Mapped[int] = mapped_column(
+        BigIntId, sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    resident_id: Mapped[int | None] = mapped_column(
+        BigIntId, sa.ForeignKey("residents.id", ondelete="SET NULL")
+    )
+    answer: Mapped[RatingAnswer] = mapped_column(str_enum(RatingAnswer, 16))
+    score: Mapped[int | None]
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[CreatedAt]
+
+
+class TicketFollower(Base):
+    """A resident who reported the same problem and follows this ticket's updates."""
+
+    __tablename__ = "ticket_followers"
+
+    ticket_id: Mapped[int] = mapped_column(
+        BigIntId, sa.ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    resident_id: Mapped[int] = mapped_column(
+        BigIntId, sa.ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[CreatedAt]

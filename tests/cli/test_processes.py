@@ -1,0 +1,104 @@
+"""The long-running commands start real processes that serve and stop cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CIVICDESK = [sys.executable, "-c", "from cli.main import main; main()"]
+START_TIMEOUT = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def environment(tmp_path: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CIVICDESK_")}
+    env.update(
+        CIVICDESK_DATA_DIR=str(tmp_path / "data"), CIVICDESK_LOG_LEVEL="INFO", PYTHONPATH=str(REPO)
+    )
+    return env
+
+
+def start(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        CIVICDESK + args,
+        cwd=tmp_path,
+        env=environment(tmp_path),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_for_http(url: str, process: subprocess.Popen[str]) -> httpx.Response:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"process ended early:\n{process.stdout.read() if process.stdout else ''}")
+        try:
+            return httpx.get(url, timeout=1)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    pytest.fail(f"{url} did not answer within {START_TIMEOUT}s")
+
+
+def stop(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> str:
+    process.send_signal(sig)
+    try:
+        output, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        pytest.fail(f"did not stop on signal {sig}:\n{output}")
+    return output
+
+
+def test_run_serves_health_and_says_the_bot_is_off(tmp_path: Path) -> None:
+    port = free_port()
+    process = start(["run", "--port", str(port)], tmp_path)
+    try:
+        assert wait_for_http(f"http://127.0.0.1:{port}/healthz", process).json() == {"status": "ok"}
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        assert ready.status_code == 200 and ready.json()["database"] == "ok"
+    finally:
+        output = stop(process)
+    assert "the Telegram bot is off: set CIVICDESK_BOT_TOKEN" in output
+    assert f"civicdesk is running at http://127.0.0.1:{port}/" in output
+    assert "worker started with jobs: close_resolved" in output
+    assert "Traceback" not in output
+
+
+def test_api_and_worker_run_alone_after_migration(tmp_path: Path) -> None:
+    migrated = subprocess.run(
+        [*CIVICDESK, "db", "upgrade"],
+        cwd=tmp_path,
+        env=environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    port = free_port()
+    api = start(["api", "--port", str(port)], tmp_path)
+    worker = start(["worker"], tmp_path)
+    try:
+        assert wait_for_http(f"http://127.0.0.1:{port}/readyz", api).status_code == 200
+    finally:
+        api_output = stop(api)
+        worker_output = stop(worker, signal.SIGTERM)
+    assert "Traceback" not in api_output, api_output
+    assert "worker started with jobs: close_resolved" in worker_output
