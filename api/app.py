@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.routes import health
+from api.errors import install_error_handlers
+from api.routes import health, learned
 from api.state import AppState
 from core.config import Settings
 from core.db import create_engine, create_session_factory
@@ -27,5 +28,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             await engine.dispose()
 
     app = FastAPI(title="civicdesk", version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(learned.router)
     return app

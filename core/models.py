@@ -1,14 +1,17 @@
 """Imports every domain's models so that `Base.metadata` knows the whole schema."""
 
 from core.db import Base
+from core.intents.models import LearnedExample
 from core.notifications.models import Outbox
 from core.partners.models import Partner, PartnerDistrict, PartnerIntent
 from core.residents.models import Resident
-from core.staff.models import Staff
+from core.staff.models import ApiToken, Staff
 from core.tickets.models import Message, Rating, Ticket, TicketEvent, TicketFollower
 
 __all__ = [
+    "ApiToken",
     "Base",
+    "LearnedExample",
     "Message",
     "Outbox",
     "Partner",

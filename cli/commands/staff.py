@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cli.app import open_app
 from cli.main import add_handler
@@ -15,6 +16,7 @@ from core.access import SystemActor
 from core.config import Settings
 from core.db import transaction
 from core.partners.repository import PartnerRepository
+from core.staff import tokens
 from core.staff.models import Role
 from core.staff.repository import StaffRepository
 from core.staff.schemas import StaffCreate
@@ -54,6 +56,19 @@ def register(commands: Any) -> None:
     reset = actions.add_parser("reset-password", help="issue a new one-time password")
     reset.add_argument("email")
     add_handler(reset, _reset)
+
+    token = actions.add_parser("token", help="personal tokens for the JSON API")
+    token_actions = token.add_subparsers(dest="token_action", metavar="ACTION", required=True)
+    create = token_actions.add_parser("create", help="create a token (printed once)")
+    create.add_argument("email")
+    create.add_argument("--name", required=True, help="what the token is for")
+    add_handler(create, _token_create)
+    tokens = token_actions.add_parser("list", help="a staff member's tokens")
+    tokens.add_argument("email")
+    add_handler(tokens, _token_list)
+    revoke = token_actions.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("token_id", type=int)
+    add_handler(revoke, _token_revoke)
 
 
 def _read_password() -> str:
@@ -114,4 +129,40 @@ async def _reset(args: argparse.Namespace, settings: Settings) -> int:
     async with open_app(settings) as app, transaction(app.sessions) as session:
         password = await app.services.staff.reset_password(session, CLI_ACTOR, args.email)
     say(f"one-time password for {args.email.lower()}: {password}")
+    return 0
+
+
+async def _staff_id(session: AsyncSession, email: str) -> int:
+    staff = await StaffRepository(session).by_email(email)
+    if staff is None:
+        raise CommandFailed(f"staff token: no staff account {email}")
+    return staff.id
+
+
+async def _token_create(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_app(settings) as app, transaction(app.sessions) as session:
+        token, secret = await tokens.create_token(
+            session, CLI_ACTOR, await _staff_id(session, args.email), args.name
+        )
+    say(f"token {token.id} ({token.name}) for {args.email.lower()}: {secret}")
+    say("it is shown only this once; send it as: Authorization: Bearer <token>")
+    return 0
+
+
+async def _token_list(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_app(settings) as app, transaction(app.sessions) as session:
+        rows = await tokens.list_tokens(session, CLI_ACTOR, await _staff_id(session, args.email))
+    if not rows:
+        say("no tokens")
+    for row in rows:
+        state = "revoked" if row.revoked_at else "active"
+        used = row.last_used_at.isoformat(timespec="minutes") if row.last_used_at else "never used"
+        say(f"{row.id:6} {row.prefix}... {state:8} {used:22} {row.name}")
+    return 0
+
+
+async def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_app(settings) as app, transaction(app.sessions) as session:
+        token = await tokens.revoke_token(session, CLI_ACTOR, args.token_id)
+    say(f"token {token.id} ({token.name}) is revoked")
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -112,6 +112,8 @@ class Catalog:
     intents: Mapping[str, Intent]
     groups: tuple[Group, ...] = ()
     directory: Path | None = None
+    # Counter-examples per language: messages that are not for the desk at all.
+    out_of_scope: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Intent]:
         return iter(self.intents.values())

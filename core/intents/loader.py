@@ -32,6 +32,7 @@ from core.intents.catalog import (
 
 MIN_PHRASES_PER_LANGUAGE = 15
 GROUPS_FILE = "_groups.yaml"
+OUT_OF_SCOPE_FILE = "_out_of_scope.yaml"
 INTENT_KEYS = frozenset(
     {"code", "kind", "group", "routing", "targets", "sensitive", "questions", "languages"}
 )
@@ -311,6 +312,24 @@ def _parse_groups(path: Path, problems: list[CatalogProblem]) -> tuple[Group, ..
     return tuple(groups)
 
 
+def _parse_out_of_scope(path: Path, problems: list[CatalogProblem]) -> dict[str, tuple[str, ...]]:
+    """Optional counter-examples: {languages: {xx: {phrases: [...]}}}."""
+    if not path.exists():
+        return {}
+    raw = _read_yaml(path, problems)
+    check = _Checker(path.name)
+    languages = check.mapping(raw.get("languages") if isinstance(raw, dict) else None, "languages")
+    phrases = {}
+    for language, entry in languages.items():
+        if language not in SUPPORTED_LOCALES:
+            check.problem("unsupported language", language=str(language), field="languages")
+            continue
+        entry = check.mapping(entry, f"languages.{language}")
+        phrases[language] = check.string_list(entry.get("phrases"), "phrases", language=language)
+    problems.extend(check.problems)
+    return phrases
+
+
 def load_catalog(directory: Path) -> Catalog:
     """Read every intent file in `directory`; raise `CatalogError` listing all problems."""
     directory = Path(directory)
@@ -319,6 +338,7 @@ def load_catalog(directory: Path) -> Catalog:
     problems: list[CatalogProblem] = []
     groups = _parse_groups(directory / GROUPS_FILE, problems)
     group_codes = {group.code for group in groups} if groups is not None else None
+    out_of_scope = _parse_out_of_scope(directory / OUT_OF_SCOPE_FILE, problems)
     intents: dict[str, Intent] = {}
     files = sorted(path for path in directory.glob("*.yaml") if not path.name.startswith("_"))
     if not files:
@@ -348,4 +368,6 @@ def load_catalog(directory: Path) -> Catalog:
             intents[intent.code] = intent
     if problems:
         raise CatalogError(problems)
-    return Catalog(intents=intents, groups=groups or (), directory=directory)
+    return Catalog(
+        intents=intents, groups=groups or (), directory=directory, out_of_scope=out_of_scope
+    )

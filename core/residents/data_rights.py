@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access import ResidentActor, SystemActor
 from core.db import utcnow
 from core.errors import NotFound
+from core.intents.models import LearnedExample
 from core.notifications.service import cancel_pending_for_resident
 from core.residents.models import Resident
 from core.tickets import audit
@@ -168,6 +169,10 @@ async def forget_resident(session: AsyncSession, resident_id: int) -> int:
     )
     await session.execute(
         sa.delete(TicketFollower).where(TicketFollower.resident_id == resident_id)
+    )
+    # The matcher learned from their words: those go too.
+    await session.execute(
+        sa.delete(LearnedExample).where(LearnedExample.resident_id == resident_id)
     )
     await cancel_pending_for_resident(session, resident_id, "resident asked to be forgotten")
     resident.display_name = None

@@ -48,3 +48,20 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[CreatedAt]
     last_login_at: Mapped[dt.datetime | None]
+
+
+class ApiToken(Base):
+    """A personal token for the JSON API. Only its SHA-256 is stored; it is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[IdPk]
+    staff_id: Mapped[int] = mapped_column(
+        BigIntId, sa.ForeignKey("staff.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))  # shown in lists to tell tokens apart
+    created_at: Mapped[CreatedAt]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]

@@ -15,6 +15,8 @@ from core.db import utcnow
 from core.desk import DeskContext
 from core.errors import NotFound, ValidationFailed
 from core.intents.catalog import UNKNOWN_INTENT, IntentKind, QuestionMode
+from core.intents.learning import record_example
+from core.intents.models import ExampleSource
 from core.notifications.service import notify_residents
 from core.notifications.templates import Template
 from core.partners.models import Partner
@@ -22,7 +24,7 @@ from core.partners.repository import PartnerRepository
 from core.staff.models import Staff
 from core.tickets import audit
 from core.tickets.answers import validate_answers
-from core.tickets.models import EventKind, Priority, Ticket, TicketFollower, Visibility
+from core.tickets.models import Channel, EventKind, Priority, Ticket, TicketFollower, Visibility
 from core.tickets.reference import new_reference
 from core.tickets.repository import TicketRepository
 from core.tickets.routing import route
@@ -302,6 +304,19 @@ class TicketService:
             new = self.context.catalog.get(new_intent)
             ticket.is_private = new.sensitive if new else ticket.is_private
             self._set_due_times(ticket, ticket.created_at)
+        if intent_changed and ticket.description and ticket.channel is Channel.TELEGRAM:
+            # The resident's own words, now known to mean the corrected intent.
+            await record_example(
+                session,
+                self.context.catalog,
+                intent_code=new_intent,
+                language=ticket.language,
+                text=ticket.description,
+                source=ExampleSource.REROUTE,
+                ticket_id=ticket.id,
+                resident_id=ticket.resident_id,
+                staff_id=actor.staff_id if isinstance(actor, StaffActor) else None,
+            )
         await audit.record(
             session,
             ticket,

@@ -247,3 +247,64 @@ def test_configuration_and_connection_errors_are_one_line(
     monkeypatch.setenv("CIVICDESK_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:9/none")
     unreachable = civicdesk("db", "current")
     assert unreachable.code == 1 and one_clean_line(unreachable).startswith("error: cannot reach")
+
+
+def test_intents_classify_writes_one_json_line_per_input_line(civicdesk: Civicdesk) -> None:
+    import json
+
+    result = civicdesk("intents", "classify", stdin="big pothole on main street\n\n🔥🔥🔥\nhello\n")
+    assert result.code == 0, result.err
+    lines = [json.loads(line) for line in result.out.splitlines()]
+    assert [line["intent"] for line in lines] == ["pothole", "unknown", "emergency", "unknown"]
+    assert set(lines[0]) == {"intent", "score", "language", "decision", "alternatives"}
+    assert lines[0]["language"] == "en" and lines[0]["decision"] in ("confident", "ambiguous")
+    assert all(set(alt) == {"intent", "score"} for alt in lines[0]["alternatives"])
+    missing = civicdesk("intents", "classify", "--catalog", "nowhere", stdin="x\n")
+    assert missing.code == 1 and "catalog folder not found" in missing.err
+
+
+def test_intents_eval_prints_the_figures(civicdesk: Civicdesk, isolated_env: Path) -> None:
+    import json
+
+    labelled = isolated_env / "set.jsonl"
+    rows = [
+        {"text": "huge pothole here", "intent": "pothole", "lang": "en"},
+        {"text": "la farola no funciona", "intent": "streetlight", "lang": "es"},
+        {"text": "who won the football", "intent": "unknown", "lang": "en"},
+    ]
+    labelled.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    text = civicdesk("intents", "eval", str(labelled))
+    assert text.code == 0
+    for label in (
+        "top-1 accuracy",
+        "macro-F1",
+        "out-of-scope precision",
+        "out-of-scope recall",
+        "emergency recall",
+        "most confused",
+    ):
+        assert label in text.out
+    figures = json.loads(civicdesk("intents", "eval", str(labelled), "--json").out)
+    assert figures["messages"] == 3 and set(figures["accuracy_by_language"]) == {"en", "es"}
+    labelled.write_text('{"text": "no intent"}\n')
+    bad = civicdesk("intents", "eval", str(labelled))
+    assert bad.code == 1 and "set.jsonl:1" in one_clean_line(bad)
+    missing = civicdesk("intents", "eval", "missing.jsonl")
+    assert missing.code == 1 and "cannot read" in one_clean_line(missing)
+
+
+def test_api_tokens(civicdesk: Civicdesk) -> None:
+    civicdesk("db", "upgrade")
+    civicdesk("staff", "add", "--email", "c@city.example", "--name", "C", "--role", "coordinator")
+    created = civicdesk("staff", "token", "create", "c@city.example", "--name", "reporting")
+    assert created.code == 0
+    match = re.search(r"token (\d+) \(reporting\) for c@city\.example: (cdk_\S+)", created.out)
+    assert match is not None
+    listing = civicdesk("staff", "token", "list", "c@city.example").out
+    assert match.group(2)[:10] in listing and "active" in listing and "never used" in listing
+    assert match.group(2) not in listing  # the secret is never shown again
+    assert "is revoked" in civicdesk("staff", "token", "revoke", match.group(1)).out
+    assert "revoked" in civicdesk("staff", "token", "list", "c@city.example").out
+    unknown = civicdesk("staff", "token", "create", "ghost@city.example", "--name", "x")
+    assert unknown.code == 1 and "no staff account" in one_clean_line(unknown)
+    assert civicdesk("staff", "token", "revoke", "999").code == 1

@@ -102,3 +102,23 @@ def test_api_and_worker_run_alone_after_migration(tmp_path: Path) -> None:
         worker_output = stop(worker, signal.SIGTERM)
     assert "Traceback" not in api_output, api_output
     assert "worker started with jobs: close_resolved" in worker_output
+
+
+def test_classify_handles_thousands_of_lines_in_one_process(tmp_path: Path) -> None:
+    lines = ["the street lamp is broken", "пожежа в під'їзді", "你好", "bache enorme"] * 750
+    completed = subprocess.run(
+        [*CIVICDESK, "intents", "classify"],
+        input="\n".join(lines) + "\n",
+        cwd=tmp_path,
+        env=environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    out = completed.stdout.splitlines()
+    assert len(out) == 3000
+    assert out[0].startswith('{"intent": "streetlight"') and out[1].startswith(
+        '{"intent": "emergency"'
+    )
