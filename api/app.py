@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
 from api.errors import install_error_handlers
-from api.routes import health, learned
+from api.routes import health, learned, telegram
 from api.state import AppState
 from core.config import Settings
 from core.db import create_engine, create_session_factory
@@ -21,14 +22,26 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.effective_database_url)
-        app.state.civicdesk = AppState(settings, services, engine, create_session_factory(engine))
+        sessions = create_session_factory(engine)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        state = AppState(settings, services, engine, sessions, redis)
+        if settings.bot_token is not None:
+            from bot.webhook import TelegramGateway
+
+            state.telegram = TelegramGateway.create(services, sessions, redis)
+        app.state.civicdesk = state
         try:
             yield
         finally:
+            if state.telegram is not None:
+                await state.telegram.close()
+            if redis is not None:
+                await redis.aclose()
             await engine.dispose()
 
     app = FastAPI(title="civicdesk", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(learned.router)
+    app.include_router(telegram.router)
     return app

@@ -1,20 +1,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.config import Settings
 from core.services import Services
 
 
-@dataclass(frozen=True)
+@dataclass
 class AppState:
     settings: Settings
     services: Services
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    redis: Redis | None = None
+    telegram: Any = None  # bot.webhook.TelegramGateway when a bot token is configured
 
 
 def app_state(request: Request) -> AppState:

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Dispatcher, Router
+import datetime as dt
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.filters import CommandStart
-from aiogram.types import Message
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import BotCommand
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.deps import BotDeps
+from bot.handlers import routers
+from bot.middlewares import Database, FloodControl, ResidentContext
 from core.config import Settings
-from core.db import transaction
-from core.i18n import gettext
+from core.i18n import SUPPORTED_LOCALES, translations
+from core.intents.learning import MatcherStore
 from core.services import Services
 
 
@@ -19,27 +29,53 @@ def create_bot(settings: Settings) -> Bot:
     if settings.bot_token is None:
         raise ValueError("CIVICDESK_BOT_TOKEN is not set")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    return Bot(settings.bot_token.get_secret_value(), session=session)
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
 
 
-def create_dispatcher(services: Services, sessions: async_sessionmaker[AsyncSession]) -> Dispatcher:
-    router = Router(name="start")
+def create_storage(settings: Settings, redis: Redis | None) -> BaseStorage:
+    """Conversations survive a restart when Redis is configured; unfinished reports expire."""
+    if redis is None:
+        return MemoryStorage()
+    ttl = dt.timedelta(hours=settings.bot.conversation_ttl_hours)
+    return RedisStorage(redis, state_ttl=ttl, data_ttl=ttl)
 
-    @router.message(CommandStart())
-    async def start(message: Message) -> None:
-        if message.from_user is None:
-            return
-        async with transaction(sessions) as session:
-            resident, _ = await services.residents.meet_on_telegram(
-                session,
-                telegram_user_id=message.from_user.id,
-                chat_id=message.chat.id,
-                display_name=message.from_user.full_name,
-                language_code=message.from_user.language_code,
-            )
-            locale = resident.locale
-        await message.answer(gettext(locale, "Hello! I am the city's service desk."))
 
-    dispatcher = Dispatcher()
-    dispatcher.include_router(router)
+def create_dispatcher(
+    services: Services,
+    sessions: async_sessionmaker[AsyncSession],
+    redis: Redis | None = None,
+    matchers: MatcherStore | None = None,
+) -> Dispatcher:
+    deps = BotDeps(services, sessions, matchers or MatcherStore(services.context.catalog))
+    dispatcher = Dispatcher(storage=create_storage(services.settings, redis))
+    dispatcher["deps"] = deps
+    dispatcher.update.outer_middleware(FloodControl(deps, redis))
+    dispatcher.update.outer_middleware(Database(deps))
+    dispatcher.update.outer_middleware(ResidentContext(deps))
+    dispatcher.include_routers(*routers())
     return dispatcher
+
+
+HELP_LINES = {  # the help text's lines double as the command menu's descriptions
+    "mytickets": "/mytickets: your requests and their status",
+    "language": "/language: change the language",
+    "privacy": "/privacy: what I keep about you",
+    "mydata": "/mydata: get all your data as a file",
+    "forget": "/forget: delete your data",
+}
+
+
+async def publish_commands(bot: Bot) -> None:
+    """The command menu Telegram shows next to the text box, in each of our languages."""
+    for locale in SUPPORTED_LOCALES:
+        catalog = translations(locale)
+        commands = []
+        for name, line in HELP_LINES.items():
+            translated = catalog.gettext(line)
+            description = translated.split(":", 1)[1].strip() if ":" in translated else translated
+            commands.append(BotCommand(command=name, description=description[:256] or name))
+        await bot.set_my_commands(commands, language_code=None if locale == "en" else locale)

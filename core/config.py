@@ -50,6 +50,15 @@ class SmtpSettings(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0)
 
 
+class BotSettings(BaseModel):
+    """How the Telegram bot paces residents and remembers conversations."""
+
+    flood_messages: int = Field(default=10, ge=1)  # a resident may send this many messages...
+    flood_seconds: float = Field(default=10.0, gt=0)  # ...in this many seconds
+    duplicate_radius_m: float = Field(default=75.0, gt=0)  # same problem, same place
+    conversation_ttl_hours: float = Field(default=48.0, gt=0)  # unfinished reports expire
+
+
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -113,6 +122,7 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     default_locale: str = "en"
     emergency_number: str = "112"
+    city_name: str = "Riverton"
     catalog_dir: Path = DEFAULT_CATALOG_DIR
     districts_file: Path | None = None
 
@@ -122,6 +132,7 @@ class Settings(BaseSettings):
     default_resolution_hours: float = Field(default=80, gt=0)
 
     smtp: SmtpSettings = SmtpSettings()
+    bot: BotSettings = BotSettings()
     workhours: WorkHoursSettings = WorkHoursSettings()
 
     @field_validator("timezone")

@@ -1,5 +1,6 @@
 """Imports every domain's models so that `Base.metadata` knows the whole schema."""
 
+from core.channels.models import ProcessedUpdate
 from core.db import Base
 from core.intents.models import LearnedExample
 from core.notifications.models import Outbox
@@ -17,6 +18,7 @@ __all__ = [
     "Partner",
     "PartnerDistrict",
     "PartnerIntent",
+    "ProcessedUpdate",
     "Rating",
     "Resident",
     "Staff",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-import redis.asyncio as redis
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
@@ -13,6 +13,7 @@ from api.state import AppState, app_state
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger(__name__)
+REDIS_PING_TIMEOUT = 2.0
 
 
 @router.get("/healthz")
@@ -32,16 +33,13 @@ async def readyz(state: AppState = Depends(app_state)) -> JSONResponse:
     except Exception as exc:
         logger.warning("readiness: database unreachable: %s", exc)
         checks["database"] = "unreachable"
-    if state.settings.redis_url:
-        client = redis.from_url(state.settings.redis_url, socket_timeout=2)
+    if state.redis is not None:
         try:
-            await client.ping()
+            await asyncio.wait_for(state.redis.ping(), REDIS_PING_TIMEOUT)
             checks["redis"] = "ok"
         except Exception as exc:
             logger.warning("readiness: redis unreachable: %s", exc)
             checks["redis"] = "unreachable"
-        finally:
-            await client.aclose()
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503

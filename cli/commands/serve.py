@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
+from redis.asyncio import Redis
 
 from cli.app import App, open_app
 from cli.main import add_handler
@@ -32,6 +33,14 @@ def register(commands: Any) -> None:
     add_handler(api, _api)
     bot = commands.add_parser("bot", help="the Telegram bot alone (long polling)")
     add_handler(bot, _bot)
+    webhook = bot.add_subparsers(dest="bot_action", metavar="ACTION")
+    set_hook = webhook.add_parser("set-webhook", help="have Telegram send updates to the web app")
+    set_hook.add_argument(
+        "--url", help="public URL of /telegram/webhook (default CIVICDESK_WEBHOOK_URL)"
+    )
+    add_handler(set_hook, _set_webhook)
+    delete_hook = webhook.add_parser("delete-webhook", help="stop the webhook (for long polling)")
+    add_handler(delete_hook, _delete_webhook)
     worker = commands.add_parser("worker", help="scheduled jobs and notification delivery")
     add_handler(worker, _worker)
 
@@ -85,10 +94,13 @@ async def serve_http(app: App, host: str, port: int, stop: asyncio.Event) -> Non
 
 
 async def run_bot(app: App, stop: asyncio.Event) -> None:
-    from bot.app import create_bot, create_dispatcher
+    from bot.app import create_bot, create_dispatcher, publish_commands
 
     bot = create_bot(app.settings)
-    dispatcher = create_dispatcher(app.services, app.sessions)
+    redis = Redis.from_url(app.settings.redis_url) if app.settings.redis_url else None
+    dispatcher = create_dispatcher(app.services, app.sessions, redis)
+    await bot.delete_webhook()  # long polling and a webhook cannot both be active
+    await publish_commands(bot)
     polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
     try:
         await _until(stop, polling)
@@ -97,6 +109,8 @@ async def run_bot(app: App, stop: asyncio.Event) -> None:
         await polling
     finally:
         await bot.session.close()
+        if redis is not None:
+            await redis.aclose()
 
 
 async def run_worker(app: App, stop: asyncio.Event) -> None:
@@ -159,4 +173,44 @@ async def _worker(args: argparse.Namespace, settings: Settings) -> int:
     async with open_app(settings) as app:
         await require_current_schema(app)
         await run_worker(app, stop_on_signals())
+    return 0
+
+
+async def _set_webhook(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import create_bot
+
+    url = args.url or settings.webhook_url
+    if settings.bot_token is None:
+        raise CommandFailed(BOT_OFF_HINT)
+    if not url:
+        raise CommandFailed("bot set-webhook: give --url or set CIVICDESK_WEBHOOK_URL")
+    if settings.webhook_secret is None:
+        raise CommandFailed(
+            "bot set-webhook: set CIVICDESK_WEBHOOK_SECRET first; the web app "
+            "refuses webhook calls without it"
+        )
+    bot = create_bot(settings)
+    try:
+        await bot.set_webhook(
+            url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=["message", "edited_message", "callback_query"],
+        )
+    finally:
+        await bot.session.close()
+    say(f"Telegram now sends updates to {url}")
+    return 0
+
+
+async def _delete_webhook(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import create_bot
+
+    if settings.bot_token is None:
+        raise CommandFailed(BOT_OFF_HINT)
+    bot = create_bot(settings)
+    try:
+        await bot.delete_webhook()
+    finally:
+        await bot.session.close()
+    say("the webhook is deleted; run `civicdesk bot` for long polling")
     return 0

@@ -55,6 +55,9 @@ class Tuning:
     # intent and this much of its evidence is emergency-specific (fire, unconscious, knife...).
     emergency_ratio: float = 0.7
     emergency_specific: float = 1.5
+    # An emergency keyword ("fire", "unconscious", "yangın") is enough when emergency scores at
+    # least this fraction of the best intent: one word like that must not be outvoted easily.
+    emergency_keyword_ratio: float = 0.5
 
 
 class Decision(StrEnum):
@@ -96,6 +99,8 @@ class Evidence:
     strongest: dict[str, float]  # per intent: its single strongest word
     # per intent: the part of its score from words mostly used by this intent, not shared
     specific: dict[str, float]
+    # one of the emergency intent's keywords, in the message's language, is in the message
+    emergency_keyword: bool = False
 
     def ranked(self) -> list[tuple[str, float]]:
         return sorted(self.score.items(), key=lambda item: (-item[1], item[0]))
@@ -110,6 +115,7 @@ class Matcher:
     ) -> None:
         self.index = IntentIndex(catalog, learned)
         self.tuning = tuning or Tuning()
+        self._emergency_keywords = _emergency_keywords(catalog, self.index)
 
     def learn(self, intent: str, language: str, text: str) -> None:
         self.index.add(Document(intent, language, text))
@@ -121,7 +127,8 @@ class Matcher:
         score: dict[str, float] = defaultdict(float)
         strongest: dict[str, float] = defaultdict(float)
         specific: dict[str, float] = defaultdict(float)
-        for token in normalise(text).tokens[:MAX_TOKENS]:
+        normalised = normalise(text)
+        for token in normalised.tokens[:MAX_TOKENS]:
             if token in ignored:
                 continue
             matches = index.lookup(token)
@@ -142,7 +149,18 @@ class Matcher:
                     specific[intent] += value
                 if value > strongest[intent]:
                     strongest[intent] = value
-        return Evidence(total, dict(score), dict(strongest), dict(specific))
+        keyword = self._has_emergency_keyword(normalised.text, language)
+        return Evidence(total, dict(score), dict(strongest), dict(specific), keyword)
+
+    def _has_emergency_keyword(self, text: str, language: str | None) -> bool:
+        padded = f" {text} "
+        languages = [language] if language else list(self._emergency_keywords)
+        for code in languages:
+            for keyword in self._emergency_keywords.get(code, ()):
+                # Chinese has no spaces: a keyword is found inside the run of characters.
+                if (f" {keyword} " in padded) or (code == "zh" and keyword in text):
+                    return True
+        return False
 
     def match(self, text: str) -> MatchResult:
         language = detect_language(text)
@@ -158,6 +176,9 @@ class Matcher:
         emergency_found = (
             emergency >= tuning.emergency_ratio * ranked[0][1]
             and evidence.specific.get(EMERGENCY_INTENT, 0.0) >= tuning.emergency_specific
+        ) or (
+            evidence.emergency_keyword
+            and emergency >= tuning.emergency_keyword_ratio * ranked[0][1]
         )
         if emergency_found:
             ranked.remove((EMERGENCY_INTENT, emergency))
@@ -191,3 +212,26 @@ class Matcher:
                 and coverage < tuning.explained_coverage
             )
         )
+
+
+KEYWORD_MIN_SHARE = 0.2  # "help" and the like are shared by many intents: no emergency signal
+
+
+def _emergency_keywords(catalog: Catalog, index: IntentIndex) -> dict[str, tuple[str, ...]]:
+    """Normalised emergency keywords per language, minus words every intent uses."""
+    intent = catalog.get(EMERGENCY_INTENT)
+    if intent is None:
+        return {}
+    keywords: dict[str, tuple[str, ...]] = {}
+    for language, entry in intent.languages.items():
+        kept = []
+        for keyword in entry.keywords:
+            normalised = normalise(keyword)
+            if len(normalised.tokens) == 1:
+                share = index.shares.get(normalised.tokens[0], {}).get(EMERGENCY_INTENT, 0.0)
+                if share < KEYWORD_MIN_SHARE:
+                    continue
+            if normalised.text:
+                kept.append(normalised.text)
+        keywords[language] = tuple(kept)
+    return keywords

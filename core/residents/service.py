@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
@@ -11,6 +13,7 @@ from core.residents.models import Resident
 from core.residents.repository import ResidentRepository
 
 MAX_DISPLAY_NAME = 200
+LAST_SEEN_PRECISION = dt.timedelta(minutes=10)
 
 
 class ResidentService:
@@ -53,9 +56,12 @@ class ResidentService:
             session.add(resident)
             await session.flush()
             return resident, True
-        resident.telegram_chat_id = chat_id
-        resident.display_name = name or resident.display_name
-        resident.last_seen_at = now
+        changed = resident.telegram_chat_id != chat_id or (name and name != resident.display_name)
+        if changed or now - resident.last_seen_at > LAST_SEEN_PRECISION or not resident.reachable:
+            # Written only when something changed or a while has passed: not on every update.
+            resident.telegram_chat_id = chat_id
+            resident.display_name = name or resident.display_name
+            resident.last_seen_at = now
         if not resident.reachable:
             # They wrote to us, so they have unblocked the bot.
             resident.reachable = True
