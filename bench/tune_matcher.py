@@ -25,14 +25,12 @@ from core.intents.loader import load_catalog  # noqa: E402
 from core.intents.matcher import Evidence, Matcher, Tuning  # noqa: E402
 
 GRID: dict[str, list[float]] = {
-    "specific_share": [0.4, 0.5, 0.6],
+    "specific_share": [0.5, 0.6, 0.7],
     "emergency_specific": [1.0, 1.5, 2.0, 2.5],
     "emergency_ratio": [0.6, 0.7, 0.8],
     "unknown_coverage": [0.15, 0.2],
     "weak_coverage": [0.3],
     "strong_term": [1.5, 2.0, 2.5],
-    "unknown_specific": [0.0, 0.5, 1.0],
-    "explained_coverage": [0.6],
     "emergency_keyword_ratio": [0.3, 0.5, 0.7, 1.01],
 }
 EMERGENCY_RECALL_FLOOR = 0.97

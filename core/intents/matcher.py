@@ -38,23 +38,18 @@ class Tuning:
 
     # Unknown: the best intent explains less than this share of the message's evidence...
     unknown_coverage: float = 0.15
-    # ...or explains less than this share and none of its words is stronger than `strong_term`...
+    # ...or explains less than this share and none of its words is stronger than `strong_term`.
     weak_coverage: float = 0.30
     strong_term: float = 1.5
-    # ...or less than this much of its evidence comes from words specific to it, unless it
-    # explains at least `explained_coverage` of the message (sibling intents such as "when is
-    # pickup" and "pickup missed" share all their words, so neither has specific ones).
-    unknown_specific: float = 0.5
-    explained_coverage: float = 0.6
     # A word is specific to an intent when at least this share of its uses are that intent's.
-    specific_share: float = 0.5
+    specific_share: float = 0.6
     # Ambiguous: a runner-up scores at least this fraction of the best.
     ambiguous_ratio: float = 0.85
     max_alternatives: int = 3
     # Emergency first, biased to recall: it wins whenever it scores this fraction of the best
     # intent and this much of its evidence is emergency-specific (fire, unconscious, knife...).
     emergency_ratio: float = 0.7
-    emergency_specific: float = 1.5
+    emergency_specific: float = 2.0
     # An emergency keyword ("fire", "unconscious", "yangın") is enough when emergency scores at
     # least this fraction of the best intent: one word like that must not be outvoted easily.
     emergency_keyword_ratio: float = 0.5
@@ -204,13 +199,8 @@ class Matcher:
     def _says_too_little(evidence: Evidence, intent: str, tuning: Tuning) -> bool:
         coverage = evidence.coverage(intent)
         strong = evidence.strongest.get(intent, 0.0) >= tuning.strong_term
-        return (
-            coverage < tuning.unknown_coverage
-            or (coverage < tuning.weak_coverage and not strong)
-            or (
-                evidence.specific.get(intent, 0.0) < tuning.unknown_specific
-                and coverage < tuning.explained_coverage
-            )
+        return coverage < tuning.unknown_coverage or (
+            coverage < tuning.weak_coverage and not strong
         )
 
 

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import sqlalchemy as sa
 
 from core.intents.models import LearnedExample
@@ -206,3 +207,34 @@ async def test_flooding_is_slowed_down_politely(env: BotEnv) -> None:
     warnings = [m for m in replies if "very fast" in m.get("text", "")]
     assert len(warnings) == 1
     assert len(replies) <= 11  # the limit, plus the one warning
+
+
+async def test_ambiguous_messages_offer_the_close_choices(env: BotEnv) -> None:
+    user = resident(23, "en")
+    await consent(env.stub, user)
+    [choices] = await env.stub.say(user, "help with rent and food")
+    options = buttons_of(choices)
+    assert len(options) >= 3 and any("Something else" in label for label in options)
+    food = next(label for label in options if "ood" in label)
+    replies = await env.stub.press(user, choices, options[food], expect=2)
+    assert any("Where is it?" in message["text"] for message in replies)  # the report goes on
+
+
+async def test_an_unexpected_error_apologises_and_leaves_nothing_half_written(
+    env: BotEnv,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    user = resident(24, "en")
+    await consent(env.stub, user)
+    [question] = await env.stub.say(user, "blorp zanzibar quux")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(env.services.tickets, "open", broken)
+    replies = await env.stub.press(user, question, button(question, "📨"), expect=2)
+    assert "Sorry, something went wrong" in replies[-1]["text"] and "112" in replies[-1]["text"]
+    assert await env.scalar(sa.select(sa.func.count(Ticket.id))) == 0
+    monkeypatch.undo()
+    [again] = await env.stub.say(user, "blorp zanzibar quux")  # the conversation starts afresh
+    assert buttons_of(again)
