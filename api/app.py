@@ -13,6 +13,7 @@ from api.routes import health, learned, telegram
 from api.state import AppState
 from core.config import Settings
 from core.db import create_engine, create_session_factory
+from core.runtime import settle_heap
 from core.services import Services
 
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
             state.telegram = TelegramGateway.create(services, sessions, redis)
         app.state.civicdesk = state
+        settle_heap()
         try:
             yield
         finally:

@@ -17,6 +17,7 @@ from cli.main import add_handler
 from cli.output import CommandFailed, say
 from core import migrate
 from core.config import Settings
+from core.runtime import settle_heap
 
 BOT_OFF_HINT = (
     "the Telegram bot is off: set CIVICDESK_BOT_TOKEN to a token from @BotFather "
@@ -99,6 +100,7 @@ async def run_bot(app: App, stop: asyncio.Event) -> None:
     bot = create_bot(app.settings)
     redis = Redis.from_url(app.settings.redis_url) if app.settings.redis_url else None
     dispatcher = create_dispatcher(app.services, app.sessions, redis)
+    settle_heap()
     await bot.delete_webhook()  # long polling and a webhook cannot both be active
     await publish_commands(bot)
     polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
