@@ -122,3 +122,35 @@ def test_classify_handles_thousands_of_lines_in_one_process(tmp_path: Path) -> N
     assert out[0].startswith('{"intent": "streetlight"') and out[1].startswith(
         '{"intent": "emergency"'
     )
+
+
+async def test_run_with_a_token_answers_residents_by_long_polling(tmp_path: Path) -> None:
+    import asyncio
+
+    from tests.botapi import BotApiStub, FakeUser
+
+    stub = BotApiStub("777:PROCESS-token")
+    await stub.start()
+    env = environment(tmp_path)
+    env.update(CIVICDESK_BOT_TOKEN=stub.token, CIVICDESK_TELEGRAM_API_URL=stub.url)
+    process = await asyncio.create_subprocess_exec(
+        *CIVICDESK,
+        "run",
+        "--port",
+        str(free_port()),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        replies = await stub.say(FakeUser(31, "Ana", "pt"), "/start", timeout=60)
+        assert "?" in replies[0]["text"]
+        assert any(call.method == "setMyCommands" for call in stub.calls)
+        assert any(call.method == "deleteWebhook" for call in stub.calls)
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = await asyncio.wait_for(process.communicate(), 30)
+        await stub.stop()
+    assert b"the Telegram bot is on (long polling)" in output
+    assert b"Traceback" not in output
