@@ -10,15 +10,15 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import BotCommand
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.deps import BotDeps
 from bot.handlers import routers
-from bot.middlewares import Database, FloodControl, ResidentContext
+from bot.middlewares import Database, FloodControl, PrivateChatsOnly, ResidentContext
 from core.config import Settings
 from core.i18n import SUPPORTED_LOCALES, translations
 from core.intents.learning import MatcherStore
@@ -51,8 +51,14 @@ def create_dispatcher(
     matchers: MatcherStore | None = None,
 ) -> Dispatcher:
     deps = BotDeps(services, sessions, matchers or MatcherStore(services.context.catalog))
-    dispatcher = Dispatcher(storage=create_storage(services.settings, redis))
+    # One update at a time per resident: a double tap must not file two tickets, and photos
+    # sent as an album must not overwrite each other in the conversation state.
+    isolation = RedisEventIsolation(redis) if redis is not None else SimpleEventIsolation()
+    dispatcher = Dispatcher(
+        storage=create_storage(services.settings, redis), events_isolation=isolation
+    )
     dispatcher["deps"] = deps
+    dispatcher.update.outer_middleware(PrivateChatsOnly())
     dispatcher.update.outer_middleware(FloodControl(deps, redis))
     dispatcher.update.outer_middleware(Database(deps))
     dispatcher.update.outer_middleware(ResidentContext(deps))

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Settings
 from core.intents.learning import MatcherStore
-from core.intents.matcher import Matcher
+from core.intents.matcher import MatchResult
 from core.services import Services
 
 MATCHER_REFRESH_SECONDS = 5.0  # new learned examples reach this process within this time
@@ -26,9 +26,9 @@ class BotDeps:
     def settings(self) -> Settings:
         return self.services.settings
 
-    async def matcher(self, session: AsyncSession) -> Matcher:
-        """The matcher, refreshed with learned examples every few seconds at most."""
+    async def match(self, session: AsyncSession, text: str) -> MatchResult:
+        """Match with the learned examples, refreshed every few seconds at most."""
         if time.monotonic() - self._refreshed_at > MATCHER_REFRESH_SECONDS:
             await self.matchers.refresh(session)
             self._refreshed_at = time.monotonic()
-        return self.matchers.matcher
+        return self.matchers.match(text)

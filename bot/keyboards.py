@@ -10,6 +10,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
 from bot.i18n import Texts
 from core.i18n import SUPPORTED_LOCALES, language_name
@@ -26,6 +27,7 @@ class PickLanguage(CallbackData, prefix="lang"):
 class PickIntent(CallbackData, prefix="intent"):
     code: str
     learn: bool = False  # the resident corrected or chose after an unsure match
+    rid: str = ""  # the report this button belongs to (see `Fresh`)
 
 
 class PickGroup(CallbackData, prefix="group"):
@@ -36,23 +38,28 @@ class Step(CallbackData, prefix="step"):
     """Buttons inside a report: yes/other/skip/submit/cancel/triage/..."""
 
     action: str
+    rid: str = ""
 
 
 class PickDistrict(CallbackData, prefix="district"):
     code: str
+    rid: str = ""
 
 
 class PickOption(CallbackData, prefix="option"):
     index: int  # the option's position in the current attribute
+    attribute: int = 0  # which attribute it answers
+    rid: str = ""
 
 
 class Duplicate(CallbackData, prefix="dup"):
-    ticket_id: int
+    ticket_id: int = Field(ge=1, le=2**63 - 1)
     follow: bool
+    rid: str = ""
 
 
 class TicketView(CallbackData, prefix="ticket"):
-    ticket_id: int
+    ticket_id: int = Field(ge=1, le=2**63 - 1)  # forged data must not overflow a query
     action: str = "show"  # show | write | withdraw | withdraw_confirmed
 
 

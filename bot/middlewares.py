@@ -25,6 +25,19 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 PRE_CONSENT_LOCALE = "locale"  # FSM key: a language chosen before consent
 
 
+class PrivateChatsOnly(BaseMiddleware):
+    """The desk talks to residents one to one. In a group, anything it said (a data export, a
+    list of requests) would be read by strangers, and the group would become the resident's
+    address for updates; so updates from anything but a private chat are ignored."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat = data.get("event_chat")
+        if chat is not None and chat.type != "private":
+            logger.info("ignored an update from a %s chat", chat.type)
+            return None
+        return await handler(event, data)
+
+
 class FloodControl(BaseMiddleware):
     """A resident sending faster than the limit gets one polite message, then is slowed down
     (further updates are dropped until the window has room again). Shared through Redis when

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import secrets
 from typing import Any
 
+from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,12 +23,39 @@ from bot.keyboards import Duplicate, PickDistrict, PickOption, Step, buttons, lo
 from bot.states import Report
 from core.intents.catalog import Attribute, Datatype, Intent, QuestionMode
 from core.tickets.nearby import open_tickets_nearby
+from core.tickets.schemas import MAX_ATTACHMENTS
 
 Target = Message | CallbackQuery
 
 
 async def report_data(state: FSMContext) -> dict[str, Any]:
     return dict((await state.get_data()).get("report") or {})
+
+
+def add_attachment(
+    report: dict[str, Any], item: dict[str, Any], caption: str | None = None
+) -> bool:
+    """Attach a photo or voice note (and its caption as words); False when the report is full."""
+    attachments = report.setdefault("attachments", [])
+    if len(attachments) >= MAX_ATTACHMENTS:
+        return False
+    attachments.append(item)
+    if caption:
+        report["text"] = f"{report['text']}\n{caption}" if report.get("text") else caption
+    return True
+
+
+def new_report_id() -> str:
+    return secrets.token_hex(4)
+
+
+class Fresh(Filter):
+    """The pressed button belongs to the report in progress (not to an older conversation,
+    whose buttons are still on screen). Stale presses fall through to a polite catch-all."""
+
+    async def __call__(self, query: CallbackQuery, callback_data: Any, state: FSMContext) -> bool:
+        report = await report_data(state)
+        return bool(report.get("rid")) and getattr(callback_data, "rid", None) == report["rid"]
 
 
 async def save(state: FSMContext, report: dict[str, Any]) -> None:
@@ -67,7 +96,12 @@ async def advance(
         return
     if questions.location is not QuestionMode.NONE and not report.get("location_done"):
         await ask_location(
-            target, t, state, deps, optional=questions.location is QuestionMode.OPTIONAL
+            target,
+            t,
+            state,
+            deps,
+            report["rid"],
+            optional=questions.location is QuestionMode.OPTIONAL,
         )
         return
     if report.get("latitude") is not None and not report.get("duplicates_checked"):
@@ -81,7 +115,7 @@ async def advance(
             target,
             t,
             t._("Would you like to add a photo? Send it now, or press Skip."),
-            buttons([[(t._("⏭ Skip"), Step(action="skip_photo"))]]),
+            buttons([[(t._("⏭ Skip"), Step(action="skip_photo", rid=report["rid"]))]]),
         )
         return
     index = int(report.get("attribute", 0))
@@ -94,7 +128,7 @@ async def advance(
 
 
 async def ask_location(
-    target: Target, t: Texts, state: FSMContext, deps: BotDeps, optional: bool
+    target: Target, t: Texts, state: FSMContext, deps: BotDeps, rid: str, optional: bool
 ) -> None:
     await state.set_state(Report.location)
     text = t._(
@@ -104,7 +138,9 @@ async def ask_location(
     await say(target, t, text, location_keyboard(t, optional))
     districts = deps.services.context.districts.districts
     if districts:
-        rows = [[(district.name, PickDistrict(code=district.code))] for district in districts]
+        rows = [
+            [(district.name, PickDistrict(code=district.code, rid=rid))] for district in districts
+        ]
         await say(target, t, t._("Districts:"), buttons(rows))
 
 
@@ -127,6 +163,8 @@ async def offer_duplicate(
     if not nearby:
         return False
     ticket, distance = nearby[0]
+    report["offered"] = ticket.id  # the only ticket this resident may now choose to follow
+    await save(state, report)
     await state.set_state(Report.duplicate)
     text = t._(
         "Someone already reported this about {distance} m from here: {reference} "
@@ -140,29 +178,45 @@ async def offer_duplicate(
     )
     markup = buttons(
         [
-            [(t._("👍 Follow it"), Duplicate(ticket_id=ticket.id, follow=True))],
-            [(t._("📝 Report it anyway"), Duplicate(ticket_id=ticket.id, follow=False))],
+            [(t._("👍 Follow it"), Duplicate(ticket_id=ticket.id, follow=True, rid=report["rid"]))],
+            [
+                (
+                    t._("📝 Report it anyway"),
+                    Duplicate(ticket_id=ticket.id, follow=False, rid=report["rid"]),
+                )
+            ],
         ]
     )
     await say(target, t, text, markup)
     return True
 
 
-def option_rows(t: Texts, attribute: Attribute, chosen: list[str]) -> list[list[tuple[str, Any]]]:
+def option_rows(
+    t: Texts, attribute: Attribute, chosen: list[str], position: int, rid: str
+) -> list[list[tuple[str, Any]]]:
+    """Option buttons of the attribute at `position` of the report `rid`."""
     rows: list[list[tuple[str, Any]]] = []
     for index, option in enumerate(attribute.options):
         mark = "✓ " if option.key in chosen else ""
-        rows.append([(mark + option_label(t, attribute, option.key), PickOption(index=index))])
+        rows.append(
+            [
+                (
+                    mark + option_label(t, attribute, option.key),
+                    PickOption(index=index, attribute=position, rid=rid),
+                )
+            ]
+        )
     if attribute.datatype is Datatype.MULTIVALUELIST:
-        rows.append([(t._("✅ Done"), Step(action="attr_done"))])
+        rows.append([(t._("✅ Done"), Step(action="attr_done", rid=rid))])
     if not attribute.required:
-        rows.append([(t._("⏭ Skip"), Step(action="skip_attr"))])
+        rows.append([(t._("⏭ Skip"), Step(action="skip_attr", rid=rid))])
     return rows
 
 
 async def ask_attribute(
     target: Target, t: Texts, attribute: Attribute, report: dict[str, Any]
 ) -> None:
+    position, rid = int(report.get("attribute", 0)), str(report["rid"])
     label = t.escape(attribute_label(t, attribute))
     if attribute.datatype.is_list:
         hint = (
@@ -174,14 +228,18 @@ async def ask_attribute(
             target,
             t,
             f"{label} {hint}".strip(),
-            buttons(option_rows(t, attribute, list(report.get("multi", [])))),
+            buttons(option_rows(t, attribute, list(report.get("multi", [])), position, rid)),
         )
         return
     hints = {
         Datatype.NUMBER: t._("Please send a number, for example 3."),
         Datatype.DATETIME: t._("Please send a date, for example 25.11.2026 or 25.11.2026 18:30."),
     }
-    skip = None if attribute.required else buttons([[(t._("⏭ Skip"), Step(action="skip_attr"))]])
+    skip = (
+        None
+        if attribute.required
+        else buttons([[(t._("⏭ Skip"), Step(action="skip_attr", rid=rid))]])
+    )
     await say(
         target,
         t,
@@ -259,10 +317,10 @@ async def show_summary(
             lines.append(f"• {t.escape(attribute_label(t, attribute))} {t.escape(shown)}")
     markup = buttons(
         [
-            [(t._("✅ Send"), Step(action="submit"))],
+            [(t._("✅ Send"), Step(action="submit", rid=report["rid"]))],
             [
-                (t._("✏️ Start over"), Step(action="restart")),
-                (t._("❌ Cancel"), Step(action="cancel")),
+                (t._("✏️ Start over"), Step(action="restart", rid=report["rid"])),
+                (t._("❌ Cancel"), Step(action="cancel", rid=report["rid"])),
             ],
         ]
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
 from api.deps import Actor, Session
@@ -59,7 +59,9 @@ async def list_learned_examples(
 
 
 @router.delete("/{example_id}", status_code=204)
-async def remove_learned_example(example_id: int, session: Session, actor: Actor) -> Response:
+async def remove_learned_example(
+    example_id: Annotated[int, Path(ge=1, le=2**63 - 1)], session: Session, actor: Actor
+) -> Response:
     """The matcher forgets this example in every process within a few seconds."""
     await learning.remove_example(session, actor, example_id)
     return Response(status_code=204)

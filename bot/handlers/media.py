@@ -6,14 +6,16 @@ import logging
 
 from aiogram import F
 from aiogram.fsm.context import FSMContext
-from aiogram.types import ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import BotDeps
 from bot.handlers.common import say
 from bot.i18n import Texts
-from bot.report_flow import report_data, save
+from bot.report_flow import add_attachment, report_data, save
 from bot.routes import Routes
 from core.i18n import negotiate_locale
+from core.residents.models import Resident
 
 router = Routes("media")
 logger = logging.getLogger(__name__)
@@ -67,15 +69,42 @@ async def voice(message: Message, t: Texts) -> None:
 
 
 @router.message(F.photo)
-async def photo(message: Message, t: Texts, state: FSMContext) -> None:
-    """A photo before any report: keep it for the report that follows."""
+async def photo(
+    message: Message,
+    t: Texts,
+    state: FSMContext,
+    resident: Resident | None,
+    session: AsyncSession,
+    deps: BotDeps,
+) -> None:
+    """A photo before any report: kept for the report; its caption is read like a message."""
+    from bot.handlers.text import understand
+
     assert message.photo
     report = await report_data(state)
-    report.setdefault("attachments", []).append(
-        {"kind": "photo", "telegram_file_id": message.photo[-1].file_id}
-    )
+    if not add_attachment(report, {"kind": "photo", "telegram_file_id": message.photo[-1].file_id}):
+        await say(
+            message,
+            t,
+            t._(
+                "One report can hold up to 10 photos and voice messages. "
+                "Please continue with the next step."
+            ),
+        )
+        return
     report["photo_done"] = True
     await save(state, report)
+    if message.caption:
+        await understand(
+            message,
+            message.caption[:4000],
+            t=t,
+            resident=resident,
+            session=session,
+            state=state,
+            deps=deps,
+        )
+        return
     await say(
         message,
         t,
@@ -104,6 +133,12 @@ async def anything_else(message: Message, t: Texts) -> None:
         t,
         t._("Sorry, I cannot read this kind of message. Please write in words what you need."),
     )
+
+
+@router.callback_query()
+async def stale_button(query: CallbackQuery, t: Texts) -> None:
+    """A button from an earlier conversation: say so instead of leaving the spinner turning."""
+    await query.answer(t._("This button is no longer active."), show_alert=False)
 
 
 @router.errors()

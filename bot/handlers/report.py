@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import F
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +36,13 @@ from core.residents.models import Resident
 router = Routes("report")
 
 
+def FULL(t: Texts) -> str:
+    return t._(
+        "One report can hold up to 10 photos and voice messages. Please continue with the "
+        "next step."
+    )
+
+
 async def show_groups(target: Message | CallbackQuery, t: Texts) -> None:
     groups = t.catalog.groups
     rows = [
@@ -54,20 +64,24 @@ async def begin(
     report = await flow.report_data(state)
     fresh = {
         "intent": intent_code,
+        "rid": report.get("rid") or flow.new_report_id(),
         "text": report.get("text"),
         "language": report.get("language") or t.locale,
         "learn": learn,
         "attachments": report.get("attachments", []),
         "answers": {},
     }
-    for kept in ("latitude", "longitude"):  # a location sent before the category was known
+    # A photo or location sent before the category was known counts as given.
+    for kept in ("latitude", "longitude", "photo_done"):
         if report.get(kept) is not None:
             fresh[kept] = report[kept]
+    if fresh.get("latitude") is not None:
+        fresh["location_done"] = True
     await flow.save(state, fresh)
     await flow.advance(target, t, state, session, deps)
 
 
-@router.callback_query(Step.filter(F.action == "confirm"), Report.confirm)
+@router.callback_query(Step.filter(F.action == "confirm"), Report.confirm, flow.Fresh())
 async def confirmed(
     query: CallbackQuery, t: Texts, state: FSMContext, session: AsyncSession, deps: BotDeps
 ) -> None:
@@ -136,7 +150,7 @@ async def picked_intent(
     )
 
 
-@router.callback_query(Step.filter(F.action == "report_emergency"))
+@router.callback_query(Step.filter(F.action == "report_emergency"), flow.Fresh())
 async def report_emergency(
     query: CallbackQuery,
     t: Texts,
@@ -161,7 +175,7 @@ async def dismissed(query: CallbackQuery, t: Texts, state: FSMContext) -> None:
     await say(query, t, t._("Take care. I am here if you need anything."))
 
 
-@router.callback_query(Step.filter(F.action == "triage"))
+@router.callback_query(Step.filter(F.action == "triage"), flow.Fresh())
 async def to_triage(
     query: CallbackQuery,
     t: Texts,
@@ -197,9 +211,10 @@ async def voice_note(
 ) -> None:
     assert message.voice is not None
     report = await flow.report_data(state)
-    report.setdefault("attachments", []).append(
-        {"kind": "voice", "telegram_file_id": message.voice.file_id, "mime_type": "audio/ogg"}
-    )
+    voice = {"kind": "voice", "telegram_file_id": message.voice.file_id, "mime_type": "audio/ogg"}
+    if not flow.add_attachment(report, voice, message.caption):
+        await say(message, t, FULL(t))
+        return
     await flow.save(state, report)
     await say(message, t, t._("🎤 Voice message added."))
     await flow.advance(message, t, state, session, deps)
@@ -219,7 +234,7 @@ async def located(
     await flow.advance(message, t, state, session, deps)
 
 
-@router.callback_query(PickDistrict.filter(), Report.location)
+@router.callback_query(PickDistrict.filter(), Report.location, flow.Fresh())
 async def picked_district(
     query: CallbackQuery,
     callback_data: PickDistrict,
@@ -269,7 +284,7 @@ async def typed_address(
     await flow.advance(message, t, state, session, deps)
 
 
-@router.callback_query(Duplicate.filter(), Report.duplicate)
+@router.callback_query(Duplicate.filter(), Report.duplicate, flow.Fresh())
 async def duplicate_choice(
     query: CallbackQuery,
     callback_data: Duplicate,
@@ -282,7 +297,12 @@ async def duplicate_choice(
     await close_buttons(
         query, t, t._("👍 Follow it") if callback_data.follow else t._("📝 Report it anyway")
     )
-    if not callback_data.follow or resident is None:
+    report = await flow.report_data(state)
+    if (
+        not callback_data.follow
+        or resident is None
+        or report.get("offered") != callback_data.ticket_id
+    ):
         await flow.advance(query, t, state, session, deps)
         return
     try:
@@ -311,16 +331,30 @@ async def photographed(
 ) -> None:
     assert message.photo
     report = await flow.report_data(state)
-    report.setdefault("attachments", []).append(
-        {"kind": "photo", "telegram_file_id": message.photo[-1].file_id}
-    )
+    photo = {"kind": "photo", "telegram_file_id": message.photo[-1].file_id}
+    if not flow.add_attachment(report, photo, message.caption):
+        await say(message, t, FULL(t))
+        return
     report["photo_done"] = True
     await flow.save(state, report)
     await say(message, t, t._("📷 Photo added."))
     await flow.advance(message, t, state, session, deps)
 
 
-@router.callback_query(Step.filter(F.action == "skip_photo"), Report.photo)
+@router.message(Report.photo, F.text)
+async def words_instead_of_a_photo(
+    message: Message, t: Texts, state: FSMContext, session: AsyncSession, deps: BotDeps
+) -> None:
+    """No photo but a few more words ("no photo, it is next to the bakery"): keep the words."""
+    report = await flow.report_data(state)
+    if message.text and message.text != t._("⏭ Skip"):
+        report["text"] = f"{report.get('text') or ''}\n{message.text[:1000]}".strip()
+    report["photo_done"] = True
+    await flow.save(state, report)
+    await flow.advance(message, t, state, session, deps)
+
+
+@router.callback_query(Step.filter(F.action == "skip_photo"), Report.photo, flow.Fresh())
 async def skipped_photo(
     query: CallbackQuery, t: Texts, state: FSMContext, session: AsyncSession, deps: BotDeps
 ) -> None:
@@ -351,7 +385,7 @@ async def _next_attribute(
     await flow.advance(target, t, state, session, deps)
 
 
-@router.callback_query(PickOption.filter(), Report.attribute)
+@router.callback_query(PickOption.filter(), Report.attribute, flow.Fresh())
 async def picked_option(
     query: CallbackQuery,
     callback_data: PickOption,
@@ -363,9 +397,10 @@ async def picked_option(
     report = await flow.report_data(state)
     intent = flow.intent_of(deps, report)
     assert intent is not None
-    attribute = intent.questions.attributes[int(report.get("attribute", 0))]
-    if not 0 <= callback_data.index < len(attribute.options):
-        await query.answer()
+    position = int(report.get("attribute", 0))
+    attribute = intent.questions.attributes[position]
+    if callback_data.attribute != position or not 0 <= callback_data.index < len(attribute.options):
+        await query.answer(t._("This button is no longer active."))
         return
     key = attribute.options[callback_data.index].key
     if attribute.datatype is Datatype.MULTIVALUELIST:
@@ -375,15 +410,17 @@ async def picked_option(
         await flow.save(state, report)
         await query.answer()
         if isinstance(query.message, Message):
-            await query.message.edit_reply_markup(
-                reply_markup=buttons(flow.option_rows(t, attribute, chosen))
-            )
+            markup = buttons(flow.option_rows(t, attribute, chosen, position, str(report["rid"])))
+            with contextlib.suppress(TelegramBadRequest):  # "message is not modified"
+                await query.message.edit_reply_markup(reply_markup=markup)
         return
     await close_buttons(query, t, flow.option_label(t, attribute, key))
     await _next_attribute(query, t, state, session, deps, key)
 
 
-@router.callback_query(Step.filter(F.action.in_({"attr_done", "skip_attr"})), Report.attribute)
+@router.callback_query(
+    Step.filter(F.action.in_({"attr_done", "skip_attr"})), Report.attribute, flow.Fresh()
+)
 async def attribute_done(
     query: CallbackQuery,
     callback_data: Step,
@@ -426,7 +463,7 @@ async def typed_answer(
     await _next_attribute(message, t, state, session, deps, value)
 
 
-@router.callback_query(Step.filter(F.action == "submit"), Report.summary)
+@router.callback_query(Step.filter(F.action == "submit"), Report.summary, flow.Fresh())
 async def submitted(
     query: CallbackQuery,
     t: Texts,
@@ -441,7 +478,7 @@ async def submitted(
     await submit_report(query, t, resident, state, session, deps)
 
 
-@router.callback_query(Step.filter(F.action == "restart"), Report.summary)
+@router.callback_query(Step.filter(F.action == "restart"), Report.summary, flow.Fresh())
 async def restart(
     query: CallbackQuery, t: Texts, state: FSMContext, session: AsyncSession, deps: BotDeps
 ) -> None:
@@ -452,7 +489,7 @@ async def restart(
     )
 
 
-@router.callback_query(Step.filter(F.action == "cancel"))
+@router.callback_query(Step.filter(F.action == "cancel"), flow.Fresh())
 async def cancel_button(query: CallbackQuery, t: Texts, state: FSMContext) -> None:
     await close_buttons(query, t, t._("❌ Cancel"))
     await cancel_report(query, t, state)

@@ -22,7 +22,7 @@ from bot.keyboards import (
 )
 from bot.middlewares import PRE_CONSENT_LOCALE
 from bot.routes import Routes
-from core.i18n import language_name
+from core.i18n import SUPPORTED_LOCALES, language_name
 from core.residents.models import Resident
 
 router = Routes("start")
@@ -124,19 +124,39 @@ async def consent(
     session: AsyncSession,
     state: FSMContext,
     deps: BotDeps,
+    resident: Resident | None,
 ) -> None:
     _ = t._
     await close_buttons(query, t, _("✅ I agree") if callback_data.agree else _("❌ No, thanks"))
+    if not callback_data.agree and has_consented(resident):
+        # An old consent prompt pressed after agreeing: nothing changes; say how to delete.
+        await say(
+            query,
+            t,
+            t._(
+                "You have already agreed, so I keep your requests. To delete "
+                "everything about you, send /forget."
+            ),
+        )
+        return
     if not callback_data.agree:
         await state.clear()
         await say(
             query,
             t,
-            _(
+            t._(
                 "No problem: I have not kept anything about you. In an emergency "
                 "call {number}. You can change your mind any time with /start."
             ).format(number=t.isolate(t.escape(deps.settings.emergency_number))),
             ReplyKeyboardRemove(),
+        )
+        return
+    if has_consented(resident):
+        await say(
+            query,
+            t,
+            t._("Welcome back! How can I help? Write in your own words or use the menu."),
+            main_menu(t),
         )
         return
     user = query.from_user
@@ -185,10 +205,14 @@ async def set_language(
     state: FSMContext,
     deps: BotDeps,
 ) -> None:
+    if callback_data.locale not in SUPPORTED_LOCALES:  # forged button data
+        await query.answer()
+        return
     await close_buttons(query, t, language_name(callback_data.locale))
     if has_consented(resident):
         assert resident is not None
         await deps.services.residents.set_locale(session, resident.id, callback_data.locale)
+        await session.commit()
     else:
         await state.update_data({PRE_CONSENT_LOCALE: callback_data.locale})
     chosen = Texts(callback_data.locale, t.timezone, t.catalog)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +60,20 @@ async def _confirm(
     await say(target, t, "\n".join(lines), main_menu(t))
 
 
+async def _confirm_safely(
+    target: Message | CallbackQuery, t: Texts, session: AsyncSession, ticket: Ticket, hours: float
+) -> None:
+    """The ticket exists now: if telling the resident fails, do not make them file it again."""
+    try:
+        await _confirm(target, t, session, ticket, hours)
+    except TelegramAPIError:
+        logger.warning(
+            "ticket %s filed but the confirmation could not be sent",
+            ticket.reference,
+            exc_info=True,
+        )
+
+
 async def submit_report(
     target: Message | CallbackQuery,
     t: Texts,
@@ -79,13 +94,20 @@ async def submit_report(
         )
     except ValidationFailed as exc:
         logger.info("report refused: %s", exc.message)
-        if exc.details.get("field") in ("location", "district"):
+        field = exc.details.get("field")
+        codes = [attribute.code for attribute in intent.questions.attributes]
+        if field in ("location", "district"):
             report.pop("location_done", None)
-            await flow.save(state, report)
             await say(target, t, t._("I still need to know where it is."))
-            await flow.advance(target, t, state, session, deps)
-            return
-        raise
+        elif field in codes:  # e.g. a required question skipped with an old button
+            report["attribute"] = codes.index(field)
+            report.get("answers", {}).pop(field, None)
+            await say(target, t, t._("I still need one answer from you."))
+        else:
+            raise
+        await flow.save(state, report)
+        await flow.advance(target, t, state, session, deps)
+        return
     if report.get("learn") and report.get("text"):
         await record_example(
             session,
@@ -99,7 +121,7 @@ async def submit_report(
         )
     await session.commit()  # the reference is real before the resident reads it
     await state.clear()
-    await _confirm(
+    await _confirm_safely(
         target, t, session, ticket, services.context.targets_for(intent).first_response_hours
     )
 
@@ -124,6 +146,6 @@ async def submit_to_triage(
     )
     await session.commit()
     await state.clear()
-    await _confirm(
+    await _confirm_safely(
         target, t, session, ticket, deps.services.context.default_targets.first_response_hours
     )

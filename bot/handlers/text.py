@@ -12,6 +12,7 @@ from bot.deps import BotDeps
 from bot.handlers.common import close_buttons, has_consented, say
 from bot.i18n import Texts
 from bot.keyboards import Helpful, PickIntent, Step, buttons
+from bot.report_flow import new_report_id, report_data
 from bot.routes import Routes
 from bot.states import Report
 from core.intents.catalog import Intent, IntentKind
@@ -35,11 +36,13 @@ def emergency_text(t: Texts, number: str) -> str:
     )
 
 
-async def answer_emergency(target: Message | CallbackQuery, t: Texts, deps: BotDeps) -> None:
+async def answer_emergency(
+    target: Message | CallbackQuery, t: Texts, deps: BotDeps, rid: str = ""
+) -> None:
     """The emergency number first, at once; a report only if the resident wants one."""
     markup = buttons(
         [
-            [(t._("📝 Report it to the city"), Step(action="report_emergency"))],
+            [(t._("📝 Report it to the city"), Step(action="report_emergency", rid=rid))],
             [(t._("I am safe, thank you"), Step(action="dismiss"))],
         ]
     )
@@ -53,7 +56,9 @@ async def answer_information(target: Message | CallbackQuery, t: Texts, intent: 
     await say(target, t, f"{t.escape(answer)}\n\n{question}", markup)
 
 
-async def confirm_category(target: Message | CallbackQuery, t: Texts, intent: Intent) -> None:
+async def confirm_category(
+    target: Message | CallbackQuery, t: Texts, intent: Intent, rid: str
+) -> None:
     entry = intent.text(t.locale)
     text = t._("I understood: <b>{name}</b> ({description}). Is that right?").format(
         name=t.escape(entry.name), description=t.escape(entry.description)
@@ -61,7 +66,7 @@ async def confirm_category(target: Message | CallbackQuery, t: Texts, intent: In
     markup = buttons(
         [
             [
-                (t._("✅ Yes"), Step(action="confirm")),
+                (t._("✅ Yes"), Step(action="confirm", rid=rid)),
                 (t._("🔄 Choose another"), Step(action="other")),
             ]
         ]
@@ -69,18 +74,22 @@ async def confirm_category(target: Message | CallbackQuery, t: Texts, intent: In
     await say(target, t, text, markup)
 
 
-async def offer_choices(target: Message | CallbackQuery, t: Texts, result: MatchResult) -> None:
+async def offer_choices(
+    target: Message | CallbackQuery, t: Texts, result: MatchResult, rid: str
+) -> None:
     candidates = [result.intent, *[a.intent for a in result.alternatives]][:3]
-    rows = [[(t.intent_name(code), PickIntent(code=code, learn=True))] for code in candidates]
+    rows = [
+        [(t.intent_name(code), PickIntent(code=code, learn=True, rid=rid))] for code in candidates
+    ]
     rows.append([(t._("Something else"), Step(action="other"))])
     await say(target, t, t._("Which of these fits best?"), buttons(rows))
 
 
-async def offer_help_when_unsure(target: Message | CallbackQuery, t: Texts) -> None:
+async def offer_help_when_unsure(target: Message | CallbackQuery, t: Texts, rid: str) -> None:
     markup = buttons(
         [
             [(t._("📂 Choose a topic"), Step(action="other"))],
-            [(t._("📨 Send it to city staff"), Step(action="triage"))],
+            [(t._("📨 Send it to city staff"), Step(action="triage", rid=rid))],
         ]
     )
     await say(
@@ -108,17 +117,19 @@ async def understand(
     """Route one free-text message: the heart of the conversation."""
     from bot.handlers.start import PENDING_TEXT, offer_consent
 
-    result = (await deps.matcher(session)).match(text)
+    result = await deps.match(session, text)
+    rid = new_report_id()  # buttons of earlier messages no longer act on this one
     if result.intent == EMERGENCY_INTENT:
         await state.set_state(None)
         await state.update_data(
             report={
                 "intent": EMERGENCY_INTENT,
                 "text": text,
+                "rid": rid,
                 "language": result.language or t.locale,
             }
         )
-        await answer_emergency(target, t, deps)
+        await answer_emergency(target, t, deps, rid)
         return
     if not has_consented(resident):
         await state.update_data({PENDING_TEXT: text})
@@ -134,6 +145,7 @@ async def understand(
     }
     report = {
         **kept,
+        "rid": rid,
         "text": text,
         "language": result.language or t.locale,
         "decision": result.decision.value,
@@ -141,17 +153,17 @@ async def understand(
     intent = deps.services.context.catalog.get(result.intent)
     if result.decision is Decision.UNKNOWN or intent is None:
         await state.update_data(report=report)
-        await offer_help_when_unsure(target, t)
+        await offer_help_when_unsure(target, t, rid)
     elif intent.kind is IntentKind.INFORMATION:
         await state.update_data(report=report)
         await answer_information(target, t, intent)
     elif result.decision is Decision.AMBIGUOUS:
         await state.update_data(report=report)
-        await offer_choices(target, t, result)
+        await offer_choices(target, t, result, rid)
     else:
         await state.update_data(report={**report, "intent": intent.code})
         await state.set_state(Report.confirm)
-        await confirm_category(target, t, intent)
+        await confirm_category(target, t, intent, rid)
 
 
 @router.message(F.text, StateFilter(None, Report.confirm, Report.summary, Report.duplicate))
@@ -181,12 +193,15 @@ async def free_text(
 
 
 @router.callback_query(Helpful.filter())
-async def was_helpful(query: CallbackQuery, callback_data: Helpful, t: Texts) -> None:
+async def was_helpful(
+    query: CallbackQuery, callback_data: Helpful, t: Texts, state: FSMContext
+) -> None:
     await close_buttons(query, t, t._("👍 Yes") if callback_data.yes else t._("👎 No"))
     if callback_data.yes:
         await say(query, t, t._("Glad I could help!"))
         return
-    markup = buttons([[(t._("📨 Send it to city staff"), Step(action="triage"))]])
+    rid = (await report_data(state)).get("rid", "")
+    markup = buttons([[(t._("📨 Send it to city staff"), Step(action="triage", rid=rid))]])
     await say(
         query,
         t,

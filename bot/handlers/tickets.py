@@ -19,11 +19,18 @@ from core.access import ResidentActor
 from core.errors import DomainError
 from core.residents.models import Resident
 from core.tickets.repository import TicketRepository
+from core.tickets.schemas import MAX_MESSAGE_LENGTH
 from core.tickets.status import WITHDRAWABLE
 
 router = Routes("tickets")
 LIST_LIMIT = 10
 HISTORY_LIMIT = 5
+DESCRIPTION_PREVIEW = 300
+MESSAGE_PREVIEW = 400  # five of these and the rest stay well under Telegram's 4,096 characters
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @router.message(Command("mytickets"))
@@ -86,17 +93,23 @@ async def show_ticket(
         t._("Sent: {date}").format(date=t.datetime(ticket.created_at)),
         t._("Last update: {date}").format(date=t.datetime(ticket.updated_at)),
     ]
+    if ticket.resident_id != resident.id:
+        # A followed ticket: its status is shared, the reporter's words and conversation are not.
+        lines.append("\n" + t._("You follow this report; you get its status updates."))
+        await say(query, t, "\n".join(lines))
+        return
     if ticket.description:
-        lines.append(f"\n{t.escape(ticket.description[:300])}")
+        lines.append(f"\n{t.escape(_clip(ticket.description, DESCRIPTION_PREVIEW))}")
     messages = await repository.messages(ticket.id)
     public = [m for m in messages if m.text][-HISTORY_LIMIT:]
     if public:
         lines.append("\n" + t._("Messages:"))
         for item in public:
             who = t._("You") if item.direction.value == "inbound" else t._("City")
-            lines.append(f"{t.datetime(item.created_at)} · {who}: {t.escape(item.text)}")
+            text = t.escape(_clip(item.text or "", MESSAGE_PREVIEW))
+            lines.append(f"{t.datetime(item.created_at)} · {who}: {text}")
     rows = [[(t._("✍️ Write a message"), TicketView(ticket_id=ticket.id, action="write"))]]
-    if ticket.status in WITHDRAWABLE and ticket.resident_id == resident.id:
+    if ticket.status in WITHDRAWABLE:
         rows.append([(t._("🗑 Withdraw it"), TicketView(ticket_id=ticket.id, action="withdraw"))])
     await say(query, t, "\n".join(lines), buttons(rows))
 
@@ -121,6 +134,16 @@ async def message_written(
     deps: BotDeps,
 ) -> None:
     ticket_id = (await state.get_data()).get("ticket_id")
+    if len(message.text or "") > MAX_MESSAGE_LENGTH:
+        await say(
+            message,
+            t,
+            t._(
+                "Your message is very long. Please keep it under 4,000 "
+                "characters, or send it in several parts."
+            ),
+        )
+        return
     await state.set_state(None)
     if resident is None or ticket_id is None:
         return

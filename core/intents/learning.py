@@ -14,12 +14,13 @@ from core.errors import NotFound
 from core.i18n import SUPPORTED_LOCALES
 from core.intents.catalog import Catalog, IntentKind
 from core.intents.index import Document
-from core.intents.matcher import Matcher, Tuning
+from core.intents.matcher import EMERGENCY_INTENT, Matcher, MatchResult, Tuning
 from core.intents.models import ExampleSource, LearnedExample
 from core.intents.normalize import normalise
 
 logger = logging.getLogger(__name__)
 MAX_EXAMPLE_LENGTH = 500  # a long story teaches little; its start is kept
+MAX_EXAMPLES_PER_RESIDENT = 20  # one person cannot reshape the matcher
 MIN_EXAMPLE_TOKENS = 1
 
 
@@ -45,6 +46,14 @@ async def record_example(
     if len(normalised.tokens) < MIN_EXAMPLE_TOKENS:
         return None
     key = normalised.text[:MAX_EXAMPLE_LENGTH]
+    if resident_id is not None:
+        taught = await session.execute(
+            sa.select(sa.func.count(LearnedExample.id)).where(
+                LearnedExample.resident_id == resident_id
+            )
+        )
+        if taught.scalar_one() >= MAX_EXAMPLES_PER_RESIDENT:
+            return None
     exists = await session.execute(
         sa.select(LearnedExample.id).where(
             LearnedExample.intent_code == intent_code,
@@ -107,14 +116,26 @@ class MatcherStore:
 
     `refresh` is cheap when nothing changed (one small query); new examples are added to the
     index in place; a removal rebuilds it (under a second) so that nothing removed lingers.
+
+    Emergencies are also checked against the catalog alone: learned examples come from residents
+    and caseworkers without review, and no number of them may talk the matcher out of seeing a
+    fire.
     """
 
     def __init__(self, catalog: Catalog, tuning: Tuning | None = None) -> None:
         self.catalog = catalog
         self.tuning = tuning
-        self.matcher = Matcher(catalog, tuning=tuning)
+        self.base = Matcher(catalog, tuning=tuning)
+        self.matcher = self.base
         self._seen: set[int] = set()
         self._lock = threading.Lock()
+
+    def match(self, text: str) -> MatchResult:
+        result = self.matcher.match(text)
+        if self.matcher is self.base or result.intent == EMERGENCY_INTENT:
+            return result
+        catalog_only = self.base.match(text)
+        return catalog_only if catalog_only.intent == EMERGENCY_INTENT else result
 
     async def refresh(self, session: AsyncSession) -> Matcher:
         state = (
@@ -123,8 +144,7 @@ class MatcherStore:
             )
         ).one()
         count, newest = int(state[0]), state[1]
-        known_newest = max(self._seen, default=None)
-        if count == len(self._seen) and newest == known_newest:
+        if count == len(self._seen) and newest == max(self._seen, default=None):
             return self.matcher
         rows = list(
             (
@@ -145,16 +165,15 @@ class MatcherStore:
             if self.catalog.get(row.intent_code) is not None
         }
         with self._lock:
-            if self._seen <= ids:
+            if self.matcher is not self.base and self._seen <= ids:
                 for example_id in sorted(ids - self._seen):
                     if example_id in documents:
-                        self.matcher.learn(**_fields(documents[example_id]))
-            else:
+                        document = documents[example_id]
+                        self.matcher.learn(document.intent, document.language, document.text)
+            elif documents:
                 self.matcher = Matcher(self.catalog, documents.values(), tuning=self.tuning)
+            else:
+                self.matcher = self.base
             self._seen = ids
         logger.info("matcher now knows %d learned example(s)", len(ids))
         return self.matcher
-
-
-def _fields(document: Document) -> dict[str, str]:
-    return {"intent": document.intent, "language": document.language, "text": document.text}

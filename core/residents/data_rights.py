@@ -43,7 +43,12 @@ async def export_resident(session: AsyncSession, resident_id: int) -> dict[str, 
     tickets = await repository.find(resident_id=resident_id, limit=10_000, newest_first=False)
     exported = []
     for ticket in tickets:
-        messages = await repository.messages(ticket.id)
+        # Their own words and what staff wrote to them; nobody else's.
+        messages = [
+            m
+            for m in await repository.messages(ticket.id)
+            if m.direction is Direction.OUTBOUND or m.resident_id == resident_id
+        ]
         events = [
             event
             for event in await repository.events(ticket.id)
@@ -86,7 +91,7 @@ async def export_resident(session: AsyncSession, resident_id: int) -> dict[str, 
                         "kind": e.kind.value,
                         "before": e.before,
                         "after": e.after,
-                        "text": e.text,
+                        "text": e.text if e.actor_resident_id in (None, resident_id) else None,
                         "at": _iso(e.created_at),
                     }
                     for e in events
@@ -153,17 +158,29 @@ async def forget_resident(session: AsyncSession, resident_id: int) -> int:
         ticket.address = ERASED
         ticket.latitude = ticket.longitude = None
         await audit.record(session, ticket, EventKind.ERASED, actor, visibility=Visibility.INTERNAL)
-    if ticket_ids:
-        await session.execute(
-            sa.update(Message)
-            .where(Message.ticket_id.in_(ticket_ids), Message.direction == Direction.INBOUND)
-            .values(text=ERASED)
+    # Everything they wrote, on their own tickets and anywhere else.
+    await session.execute(
+        sa.update(Message)
+        .where(
+            sa.or_(
+                Message.resident_id == resident_id,
+                sa.and_(Message.ticket_id.in_(ticket_ids), Message.direction == Direction.INBOUND),
+            )
         )
-        await session.execute(
-            sa.update(TicketEvent)
-            .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.actor_type == "resident")
-            .values(text=ERASED)
+        .values(text=ERASED)
+    )
+    await session.execute(
+        sa.update(TicketEvent)
+        .where(
+            sa.or_(
+                TicketEvent.actor_resident_id == resident_id,
+                sa.and_(
+                    TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.actor_type == "resident"
+                ),
+            )
         )
+        .values(text=ERASED)
+    )
     await session.execute(
         sa.update(Rating).where(Rating.resident_id == resident_id).values(comment=ERASED)
     )

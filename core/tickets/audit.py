@@ -11,12 +11,13 @@ from core.db import utcnow
 from core.tickets.models import ActorType, EventKind, Ticket, TicketEvent, Visibility
 
 
-def actor_columns(actor: Actor) -> tuple[ActorType, int | None]:
+def actor_columns(actor: Actor) -> tuple[ActorType, int | None, int | None]:
+    """(actor type, staff id, resident id)"""
     if isinstance(actor, StaffActor):
-        return ActorType.STAFF, actor.staff_id
+        return ActorType.STAFF, actor.staff_id, None
     if isinstance(actor, ResidentActor):
-        return ActorType.RESIDENT, None
-    return ActorType.SYSTEM, None
+        return ActorType.RESIDENT, None, actor.resident_id
+    return ActorType.SYSTEM, None, None
 
 
 async def record(
@@ -30,7 +31,7 @@ async def record(
     after: dict[str, Any] | None = None,
     text: str | None = None,
 ) -> TicketEvent:
-    actor_type, staff_id = actor_columns(actor)
+    actor_type, staff_id, resident_id = actor_columns(actor)
     now = utcnow()
     ticket.updated_at = now
     event = TicketEvent(
@@ -38,6 +39,7 @@ async def record(
         kind=kind,
         actor_type=actor_type,
         actor_staff_id=staff_id,
+        actor_resident_id=resident_id,
         before=before,
         after=after,
         text=text,

@@ -141,9 +141,10 @@ class ConversationService:
     async def resident_message(
         self, session: AsyncSession, actor: ResidentActor, ticket_id: int, text: str
     ) -> Message:
-        """The resident writes about their ticket; a ticket waiting on them resumes."""
+        """The reporter writes about their ticket; a ticket waiting on them resumes. Followers
+        only receive status updates: the conversation is between the reporter and staff."""
         text = _clean_text(text)
-        ticket = await self._resident_ticket(session, actor, ticket_id, owner_only=False)
+        ticket = await self._resident_ticket(session, actor, ticket_id, owner_only=True)
         message = Message(
             ticket_id=ticket.id,
             direction=Direction.INBOUND,

@@ -130,6 +130,10 @@ class TicketEvent(Base):
     actor_staff_id: Mapped[int | None] = mapped_column(
         BigIntId, sa.ForeignKey("staff.id", ondelete="SET NULL")
     )
+    # Which resident acted, so that erasing a resident finds every word they wrote.
+    actor_resident_id: Mapped[int | None] = mapped_column(
+        BigIntId, sa.ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     text: Mapped[str | None] = mapped_column(sa.Text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor, Capability, ResidentActor, StaffActor, can, require
@@ -304,6 +305,10 @@ class TicketService:
             new = self.context.catalog.get(new_intent)
             ticket.is_private = new.sensitive if new else ticket.is_private
             self._set_due_times(ticket, ticket.created_at)
+            if ticket.is_private:  # followers were fine for a pothole, not for a private case
+                await session.execute(
+                    sa.delete(TicketFollower).where(TicketFollower.ticket_id == ticket.id)
+                )
         if intent_changed and ticket.description and ticket.channel is Channel.TELEGRAM:
             # The resident's own words, now known to mean the corrected intent.
             await record_example(
@@ -356,7 +361,9 @@ class TicketService:
         check_transition(before, TicketStatus.DUPLICATE)
         self.apply_status(ticket, TicketStatus.DUPLICATE)
         ticket.duplicate_of_id = original.id
-        if ticket.resident_id is not None and ticket.resident_id != original.resident_id:
+        # The reporter of the duplicate hears how the original goes, unless it is sensitive:
+        # a stranger must not learn about someone else's housing or legal case.
+        if ticket.resident_id not in (None, original.resident_id) and not original.is_private:
             await follow(session, original.id, ticket.resident_id)
         text = (reason or "").strip() or None
         await audit.record(

@@ -115,3 +115,11 @@ async def test_bad_parameters_are_a_precise_422(
     assert response.json()["error"]["details"][0]["field"] == field
     bad_id = await api.delete(f"{URL}/abc", headers=headers)
     assert bad_id.status_code == 422
+
+
+async def test_an_id_beyond_64_bits_is_a_422_not_a_500(
+    api: AsyncClient, session: AsyncSession, services: Services, token_for: TokenFor
+) -> None:
+    headers = await token_for(await create_staff(session, services, Role.ADMIN))
+    response = await api.delete(f"{URL}/99999999999999999999", headers=headers)
+    assert response.status_code == 422

@@ -109,3 +109,46 @@ async def test_a_forgotten_resident_writing_again_starts_afresh(
     assert created and again.id != resident.id
     assert await export_resident(session, again.id) != {}
     assert (await export_resident(session, again.id))["tickets"] == []
+
+
+async def test_followers_only_follow(session: AsyncSession, services: Services) -> None:
+    from core.errors import Forbidden
+
+    await create_city(session, services)
+    owner, follower = (
+        await create_resident(session, services),
+        await create_resident(session, services),
+    )
+    ticket = await open_ticket(session, services, owner)
+    await services.conversation.follow(session, ResidentActor(follower.id), ticket.id)
+    with pytest.raises(Forbidden):
+        await services.conversation.resident_message(
+            session, ResidentActor(follower.id), ticket.id, "hi"
+        )
+    await services.conversation.resident_message(
+        session, ResidentActor(owner.id), ticket.id, "mine"
+    )
+    event = (
+        await session.execute(sa.select(TicketEvent).where(TicketEvent.kind == "message"))
+    ).scalar_one()
+    assert event.actor_resident_id == owner.id
+
+
+async def test_rerouting_to_a_sensitive_service_drops_followers(
+    session: AsyncSession, services: Services
+) -> None:
+    from core.tickets.models import TicketFollower
+
+    await create_city(session, services)
+    coordinator = actor_of(await create_staff(session, services, Role.COORDINATOR))
+    ticket = await open_ticket(session, services, await create_resident(session, services))
+    await services.conversation.follow(
+        session, ResidentActor((await create_resident(session, services)).id), ticket.id
+    )
+    await services.tickets.reroute(
+        session, coordinator, ticket.id, intent_code="housing_help", reason="eviction"
+    )
+    assert ticket.is_private
+    assert (
+        await session.execute(sa.select(sa.func.count()).select_from(TicketFollower))
+    ).scalar_one() == 0

@@ -18,6 +18,7 @@ from tests.factories import (
 )
 
 TEXT = "the zebra crossing paint has vanished completely"
+WORDS = [f"{a}{b}x" for a in "bcdfgklmnprst" for b in "aeiou"][:40]  # distinct made-up words
 
 
 async def _record(
@@ -100,3 +101,36 @@ async def test_rerouting_to_another_intent_teaches_the_matcher(
     assert (await session.execute(sa.select(sa.func.count(LearnedExample.id)))).scalar_one() == 1
     await forget_resident(session, resident.id)
     assert (await session.execute(sa.select(sa.func.count(LearnedExample.id)))).scalar_one() == 0
+
+
+async def test_learned_examples_cannot_talk_the_matcher_out_of_an_emergency(
+    session: AsyncSession, services: Services
+) -> None:
+    store = MatcherStore(services.context.catalog)
+    for word in WORDS:
+        await record_example(
+            session,
+            services.context.catalog,
+            intent_code="graffiti",
+            language="en",
+            text=f"fire in my building {word}",
+            source=ExampleSource.REROUTE,
+        )
+    await store.refresh(session)
+    assert store.matcher.match("fire in my building").intent == "graffiti"  # poisoned...
+    assert store.match("fire in my building").intent == "emergency"  # ...not where it matters
+
+
+async def test_one_resident_can_teach_only_so_much(
+    session: AsyncSession, services: Services
+) -> None:
+    from core.intents.learning import MAX_EXAMPLES_PER_RESIDENT
+
+    resident = await create_resident(session, services)
+    kept = [
+        await _record(
+            session, services, text=f"zebra crossing gone {word}", resident_id=resident.id
+        )
+        for word in WORDS[: MAX_EXAMPLES_PER_RESIDENT + 3]
+    ]
+    assert sum(example is not None for example in kept) == MAX_EXAMPLES_PER_RESIDENT
