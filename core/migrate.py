@@ -14,6 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.config import PACKAGE_ROOT
 
 ALEMBIC_INI = PACKAGE_ROOT / "alembic.ini"
+# Indexes made by hand in migrations because SQLAlchemy cannot express them on every backend
+# (PostgreSQL's GIN full-text index); autogenerate must neither add nor drop them.
+MANUAL_INDEXES = frozenset({"ix_tickets_description_search"})
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (type_ == "index" and name in MANUAL_INDEXES)
+
+
 MIGRATIONS_DIR = PACKAGE_ROOT / "migrations"
 
 

@@ -5,6 +5,7 @@ from core.db import Base
 from core.intents.models import LearnedExample
 from core.notifications.models import Outbox
 from core.partners.models import Partner, PartnerDistrict, PartnerIntent
+from core.replies.models import CannedReply
 from core.residents.models import Resident
 from core.staff.models import ApiToken, Staff
 from core.tickets.models import Message, Rating, Ticket, TicketEvent, TicketFollower
@@ -12,6 +13,7 @@ from core.tickets.models import Message, Rating, Ticket, TicketEvent, TicketFoll
 __all__ = [
     "ApiToken",
     "Base",
+    "CannedReply",
     "LearnedExample",
     "Message",
     "Outbox",

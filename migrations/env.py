@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from core.config import Settings
 from core.db import create_engine
+from core.migrate import include_object
 from core.models import Base
 
 config = context.config
@@ -25,6 +26,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -19,7 +19,9 @@ def _user_tables(sync_connection: sa.Connection) -> set[str]:
 
 
 def _differences(sync_connection: sa.Connection) -> list[object]:
-    context = MigrationContext.configure(sync_connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        sync_connection, opts={"compare_type": True, "include_object": migrate.include_object}
+    )
     return list(compare_metadata(context, Base.metadata))
 
 

@@ -70,12 +70,35 @@ class RatingAnswer(StrEnum):
     PARTLY = "partly"
 
 
+OPEN_STATUS_SQL = sa.text(
+    "status IN ('new', 'acknowledged', 'in_progress', 'waiting_on_resident', 'reopened')"
+)
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         sa.Index("ix_tickets_partner_status_due", "partner_id", "status", "resolution_due_at"),
         sa.Index("ix_tickets_created_at", "created_at"),
         sa.Index("ix_tickets_intent_code", "intent_code"),
+        # The inbox: open tickets by due time, per partner and across partners (partial, so the
+        # history of closed tickets never weighs on them), and all tickets by creation.
+        sa.Index(
+            "ix_tickets_open_partner_due",
+            "partner_id",
+            "resolution_due_at",
+            "id",
+            postgresql_where=OPEN_STATUS_SQL,
+            sqlite_where=OPEN_STATUS_SQL,
+        ),
+        sa.Index(
+            "ix_tickets_open_due",
+            "resolution_due_at",
+            "id",
+            postgresql_where=OPEN_STATUS_SQL,
+            sqlite_where=OPEN_STATUS_SQL,
+        ),
+        sa.Index("ix_tickets_partner_created", "partner_id", "created_at", "id"),
     )
 
     id: Mapped[IdPk]

@@ -1,0 +1,271 @@
+"""The caseworkers' inbox: queues, filters, search, and keyset pagination over the visible tickets.
+
+Every query goes through `visibility_clause`, so a partner's staff never list, count or find
+another partner's tickets. Cost follows the page, not the history: open queues are served by
+partial indexes on open tickets, pages by keyset (never OFFSET), and counts stop at COUNT_CAP.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.access import Actor, StaffActor
+from core.db import is_postgres
+from core.errors import ValidationFailed
+from core.tickets.models import Direction, Message, Ticket
+from core.tickets.reference import normalise_reference
+from core.tickets.repository import visibility_clause
+from core.tickets.status import OPEN_STATUSES, TicketStatus
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+COUNT_CAP = 1000  # "1000+" is all a queue badge needs; counting a million rows is not
+DUE_SOON = dt.timedelta(hours=24)
+MAX_SEARCH_LENGTH = 200
+CLOSED_STATUSES = (
+    TicketStatus.RESOLVED,
+    TicketStatus.CLOSED,
+    TicketStatus.REJECTED,
+    TicketStatus.DUPLICATE,
+)
+
+
+class Queue(StrEnum):
+    NEW = "new"
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    WAITING = "waiting"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    OPEN = "open"
+    RESOLVED = "resolved"
+    TRIAGE = "triage"
+
+
+class Sort(StrEnum):
+    DUE = "due"  # soonest resolution target first
+    NEWEST = "newest"
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    queue: Queue = Queue.OPEN
+    status: TicketStatus | None = None
+    intent: str | None = None
+    language: str | None = None
+    district: str | None = None
+    assignee_id: int | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    search: str | None = None
+    sort: Sort = Sort.DUE
+
+
+@dataclass
+class InboxRow:
+    ticket: Ticket
+    unread: bool
+    overdue: bool
+    due_soon: bool
+
+
+@dataclass
+class InboxPage:
+    rows: list[InboxRow] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def _open() -> sa.ColumnElement[bool]:
+    return Ticket.status.in_(list(OPEN_STATUSES))
+
+
+def _overdue(now: dt.datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        _open(),
+        sa.or_(
+            Ticket.resolution_due_at < now,
+            sa.and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at < now),
+        ),
+    )
+
+
+def _due_soon(now: dt.datetime) -> sa.ColumnElement[bool]:
+    soon = now + DUE_SOON
+    return sa.and_(
+        _open(),
+        sa.not_(_overdue(now)),
+        sa.or_(
+            Ticket.resolution_due_at < soon,
+            sa.and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at < soon),
+        ),
+    )
+
+
+def queue_clause(
+    queue: Queue, actor: Actor, now: dt.datetime, triage_partner_id: int | None
+) -> sa.ColumnElement[bool]:
+    staff_id = actor.staff_id if isinstance(actor, StaffActor) else None
+    clauses: dict[Queue, sa.ColumnElement[bool]] = {
+        Queue.NEW: Ticket.status == TicketStatus.NEW,
+        Queue.MINE: sa.and_(_open(), Ticket.assignee_id == staff_id),
+        Queue.UNASSIGNED: sa.and_(_open(), Ticket.assignee_id.is_(None)),
+        Queue.WAITING: Ticket.status == TicketStatus.WAITING_ON_RESIDENT,
+        Queue.DUE_SOON: _due_soon(now),
+        Queue.OVERDUE: _overdue(now),
+        Queue.OPEN: _open(),
+        Queue.RESOLVED: Ticket.status.in_(list(CLOSED_STATUSES)),
+        Queue.TRIAGE: sa.and_(_open(), Ticket.partner_id == triage_partner_id),
+    }
+    return clauses[queue]
+
+
+def _search_clause(session: AsyncSession, text: str) -> sa.ColumnElement[bool]:
+    text = text.strip()[:MAX_SEARCH_LENGTH]
+    reference = normalise_reference(text)
+    if reference is not None:
+        return Ticket.reference == reference
+    if is_postgres(session):
+        document = sa.func.to_tsvector("simple", sa.func.coalesce(Ticket.description, ""))
+        return document.op("@@")(sa.func.plainto_tsquery("simple", text))
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Ticket.description.ilike(f"%{escaped}%", escape="\\")
+
+
+def filtered(
+    session: AsyncSession,
+    actor: Actor,
+    filters: InboxFilters,
+    now: dt.datetime,
+    triage_partner_id: int | None,
+) -> list[sa.ColumnElement[bool]]:
+    where = [visibility_clause(actor), queue_clause(filters.queue, actor, now, triage_partner_id)]
+    if filters.status is not None:
+        where.append(Ticket.status == filters.status)
+    if filters.intent:
+        where.append(Ticket.intent_code == filters.intent)
+    if filters.language:
+        where.append(Ticket.language == filters.language)
+    if filters.district:
+        where.append(Ticket.district == filters.district)
+    if filters.assignee_id is not None:
+        where.append(Ticket.assignee_id == filters.assignee_id)
+    if filters.created_from is not None:
+        where.append(
+            Ticket.created_at >= dt.datetime.combine(filters.created_from, dt.time(), dt.UTC)
+        )
+    if filters.created_to is not None:
+        end = dt.datetime.combine(filters.created_to + dt.timedelta(days=1), dt.time(), dt.UTC)
+        where.append(Ticket.created_at < end)
+    if filters.search and filters.search.strip():
+        where.append(_search_clause(session, filters.search))
+    return where
+
+
+def encode_cursor(ticket: Ticket, sort: Sort) -> str:
+    moment = ticket.resolution_due_at if sort is Sort.DUE else ticket.created_at
+    stamp = int(moment.timestamp() * 1_000_000) if moment else 0
+    return base64.urlsafe_b64encode(f"{stamp}:{ticket.id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, ticket_id = base64.urlsafe_b64decode(padded).decode().split(":")
+        return dt.datetime.fromtimestamp(int(stamp) / 1_000_000, dt.UTC), int(ticket_id)
+    except (ValueError, UnicodeDecodeError, OverflowError, OSError) as exc:
+        raise ValidationFailed("this page link is not valid", field="cursor") from exc
+
+
+async def list_inbox(
+    session: AsyncSession,
+    actor: Actor,
+    filters: InboxFilters,
+    *,
+    now: dt.datetime,
+    triage_partner_id: int | None = None,
+    after: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> InboxPage:
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    unread = sa.exists().where(
+        Message.ticket_id == Ticket.id,
+        Message.direction == Direction.INBOUND,
+        Message.read_at.is_(None),
+    )
+    statement = sa.select(Ticket, unread.label("unread")).where(
+        *filtered(session, actor, filters, now, triage_partner_id)
+    )
+    if filters.sort is Sort.DUE:
+        key = (Ticket.resolution_due_at, Ticket.id)
+        if after:
+            moment, ticket_id = decode_cursor(after)
+            statement = statement.where(
+                sa.tuple_(*key) > sa.tuple_(sa.literal(moment), sa.literal(ticket_id))
+            )
+        statement = statement.order_by(Ticket.resolution_due_at, Ticket.id)
+    else:
+        key = (Ticket.created_at, Ticket.id)
+        if after:
+            moment, ticket_id = decode_cursor(after)
+            statement = statement.where(
+                sa.tuple_(*key) < sa.tuple_(sa.literal(moment), sa.literal(ticket_id))
+            )
+        statement = statement.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    result = (await session.execute(statement.limit(limit + 1))).all()
+    rows = []
+    for ticket, has_unread in result[:limit]:
+        is_overdue = ticket.status.is_open and (
+            (ticket.resolution_due_at is not None and ticket.resolution_due_at < now)
+            or (
+                ticket.first_response_at is None
+                and ticket.first_response_due_at is not None
+                and ticket.first_response_due_at < now
+            )
+        )
+        soon = now + DUE_SOON
+        is_soon = (
+            ticket.status.is_open
+            and not is_overdue
+            and (
+                (ticket.resolution_due_at is not None and ticket.resolution_due_at < soon)
+                or (
+                    ticket.first_response_at is None
+                    and ticket.first_response_due_at is not None
+                    and ticket.first_response_due_at < soon
+                )
+            )
+        )
+        rows.append(InboxRow(ticket, bool(has_unread), is_overdue, is_soon))
+    next_cursor = encode_cursor(result[limit - 1][0], filters.sort) if len(result) > limit else None
+    return InboxPage(rows, next_cursor)
+
+
+async def queue_counts(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    now: dt.datetime,
+    triage_partner_id: int | None = None,
+    queues: tuple[Queue, ...] = tuple(Queue),
+) -> dict[Queue, int]:
+    """How many tickets each queue holds, up to COUNT_CAP (then COUNT_CAP is shown as "1000+")."""
+    counts = {}
+    for queue in queues:
+        inner = (
+            sa.select(sa.literal(1))
+            .select_from(Ticket)
+            .where(visibility_clause(actor), queue_clause(queue, actor, now, triage_partner_id))
+            .limit(COUNT_CAP)
+        )
+        counts[queue] = int(
+            (
+                await session.execute(sa.select(sa.func.count()).select_from(inner.subquery()))
+            ).scalar_one()
+        )
+    return counts

@@ -1,0 +1,115 @@
+"""The inbox's queues, filters, search and pages, scoped to what the caseworker may see."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import utcnow
+from core.errors import ValidationFailed
+from core.services import Services
+from core.staff.models import Role
+from core.tickets.inbox import InboxFilters, Queue, Sort, list_inbox, queue_counts
+from core.tickets.status import TicketStatus
+from tests.factories import actor_of, create_city, create_resident, create_staff, open_ticket
+
+
+async def _world(session: AsyncSession, services: Services):  # type: ignore[no-untyped-def]
+    city = await create_city(session, services)
+    worker = actor_of(await create_staff(session, services, Role.CASEWORKER, city["roads"]))
+    other = actor_of(await create_staff(session, services, Role.CASEWORKER, city["food-south"]))
+    uk = await create_resident(session, services, "uk")
+    roads = [
+        await open_ticket(session, services, uk, description=f"yawning pothole number {word}")
+        for word in ("one", "two", "three", "four", "five")
+    ]
+    food = await open_ticket(
+        session,
+        services,
+        None,
+        "food_assistance",
+        district="south",
+        latitude=None,
+        longitude=None,
+        description="no food for the kids pothole",
+    )
+    return city, worker, other, roads, food
+
+
+async def test_queues_and_counts(session: AsyncSession, services: Services) -> None:
+    city, worker, other, roads, food = await _world(session, services)
+    await services.tickets.assign(session, worker, roads[0].id, worker.staff_id)
+    await services.tickets.change_status(session, worker, roads[1].id, TicketStatus.RESOLVED)
+    await services.conversation.request_info(session, worker, roads[2].id, "where exactly?")
+    now = utcnow()
+    counts = await queue_counts(session, worker, now=now)
+    assert counts[Queue.OPEN] == 4 and counts[Queue.NEW] == 3 and counts[Queue.MINE] == 1
+    assert (
+        counts[Queue.UNASSIGNED] == 3 and counts[Queue.WAITING] == 1 and counts[Queue.RESOLVED] == 1
+    )
+    assert counts[Queue.OVERDUE] == 0
+    later = await queue_counts(session, worker, now=now + dt.timedelta(days=30))
+    assert later[Queue.OVERDUE] == 4 and later[Queue.DUE_SOON] == 0
+    assert (await queue_counts(session, other, now=now))[Queue.OPEN] == 1  # only their food ticket
+    mine = await list_inbox(session, worker, InboxFilters(queue=Queue.MINE), now=now)
+    assert [row.ticket.id for row in mine.rows] == [roads[0].id]
+
+
+async def test_filters_and_search_never_cross_partners(
+    session: AsyncSession, services: Services
+) -> None:
+    city, worker, other, roads, food = await _world(session, services)
+    now = utcnow()
+    found = await list_inbox(session, worker, InboxFilters(search="pothole"), now=now)
+    assert {row.ticket.id for row in found.rows} == {t.id for t in roads}  # not the food ticket
+    by_reference = await list_inbox(
+        session, worker, InboxFilters(search=roads[3].reference.lower()), now=now
+    )
+    assert [row.ticket.id for row in by_reference.rows] == [roads[3].id]
+    assert (
+        await list_inbox(session, worker, InboxFilters(search=food.reference), now=now)
+    ).rows == []
+    uk = await list_inbox(session, worker, InboxFilters(language="uk", intent="pothole"), now=now)
+    assert len(uk.rows) == 5 and all(row.ticket.language == "uk" for row in uk.rows)
+    assert (await list_inbox(session, worker, InboxFilters(language="ar"), now=now)).rows == []
+    assert (await list_inbox(session, worker, InboxFilters(district="south"), now=now)).rows == []
+    today = now.date()
+    dated = await list_inbox(
+        session, worker, InboxFilters(created_from=today, created_to=today), now=now
+    )
+    assert len(dated.rows) == 5
+    weird = await list_inbox(session, worker, InboxFilters(search="100% _odd_ \\ text"), now=now)
+    assert weird.rows == []
+
+
+@pytest.mark.parametrize("sort", list(Sort))
+async def test_keyset_pages_cover_everything_once(
+    session: AsyncSession, services: Services, sort: Sort
+) -> None:
+    city, worker, other, roads, food = await _world(session, services)
+    seen: list[int] = []
+    cursor = None
+    for _ in range(10):
+        page = await list_inbox(
+            session, worker, InboxFilters(sort=sort), now=utcnow(), after=cursor, limit=2
+        )
+        seen += [row.ticket.id for row in page.rows]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(t.id for t in roads) and len(seen) == len(set(seen))
+    with pytest.raises(ValidationFailed):
+        await list_inbox(session, worker, InboxFilters(), now=utcnow(), after="not-a-cursor!!")
+
+
+async def test_unread_resident_messages_are_flagged(
+    session: AsyncSession, services: Services
+) -> None:
+    from core.access import ResidentActor
+
+    city, worker, other, roads, food = await _world(session, services)
+    await services.conversation.resident_message(
+        session, ResidentActor(roads[4].resident_id or 0), roads[4].id, "more details"
+    )
+    page = await list_inbox(session, worker, InboxFilters(), now=utcnow())
+    assert {row.ticket.id for row in page.rows if row.unread} == {roads[4].id}
