@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
 from api.errors import install_error_handlers
-from api.routes import health, learned, telegram
+from api.routes import health, learned, telegram, v1
 from api.state import AppState
+from api.web import admin_routes, auth_routes, inbox_routes, ticket_routes
 from core.config import Settings
 from core.db import create_engine, create_session_factory
 from core.runtime import settle_heap
 from core.services import Services
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
@@ -45,5 +50,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(learned.router)
+    app.include_router(v1.router)
     app.include_router(telegram.router)
+    for web in (auth_routes, inbox_routes, ticket_routes, admin_routes):
+        app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

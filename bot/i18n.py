@@ -17,29 +17,12 @@ from babel.dates import format_date, format_datetime
 
 from core.i18n import is_rtl, translations
 from core.intents.catalog import Catalog
+from core.tickets.labels import STATUS_TEXT
 from core.tickets.status import TicketStatus
 
 RLM = "\u200f"
 LRI, PDI = "\u2066", "\u2069"
 WORKING_HOURS_PER_DAY = 8
-
-
-def _noop(message: str) -> str:
-    """Marks a string for extraction without translating it (translated later, per locale)."""
-    return message
-
-
-STATUS_TEXT = {
-    TicketStatus.NEW: _noop("received"),
-    TicketStatus.ACKNOWLEDGED: _noop("seen by staff"),
-    TicketStatus.IN_PROGRESS: _noop("being worked on"),
-    TicketStatus.WAITING_ON_RESIDENT: _noop("waiting for your answer"),
-    TicketStatus.RESOLVED: _noop("resolved"),
-    TicketStatus.CLOSED: _noop("closed"),
-    TicketStatus.REOPENED: _noop("reopened"),
-    TicketStatus.REJECTED: _noop("not accepted"),
-    TicketStatus.DUPLICATE: _noop("merged with another report"),
-}
 
 
 class Texts:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access import Actor, Capability, require
 from core.db import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.i18n import SUPPORTED_LOCALES
 from core.partners.repository import PartnerRepository
 from core.staff.models import Staff
 from core.staff.passwords import (
@@ -112,3 +113,13 @@ class StaffService:
         staff.password_hash = hash_password(new)
         staff.must_change_password = False
         await session.flush()
+
+    async def set_locale(self, session: AsyncSession, staff_id: int, locale: str) -> Staff:
+        if locale not in SUPPORTED_LOCALES:
+            raise ValidationFailed(f"unsupported language {locale!r}", field="locale")
+        staff = await StaffRepository(session).get(staff_id)
+        if staff is None:
+            raise NotFound("no such staff account", staff_id=staff_id)
+        staff.locale = locale
+        await session.flush()
+        return staff

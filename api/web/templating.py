@@ -1,0 +1,83 @@
+"""Jinja2 pages in the staff member's language (autoescaped; right-to-left for Arabic)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime, format_timedelta
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from core.i18n import SUPPORTED_LOCALES, is_rtl, language_name, translations
+from core.intents.catalog import Catalog
+from core.tickets.labels import STATUS_TEXT
+from core.tickets.status import TicketStatus
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@functools.cache
+def environment(locale: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+class Formatter:
+    """Dates, durations, statuses and service names for one locale and timezone."""
+
+    def __init__(self, locale: str, timezone: ZoneInfo, catalog: Catalog) -> None:
+        self.locale, self.timezone, self.catalog = locale, timezone, catalog
+        self._ = translations(locale).gettext
+
+    def datetime(self, moment: dt.datetime | None) -> str:
+        if moment is None:
+            return "–"
+        return format_datetime(moment.astimezone(self.timezone), "short", locale=self.locale)
+
+    def iso(self, moment: dt.datetime | None) -> str:
+        return moment.astimezone(self.timezone).isoformat(timespec="minutes") if moment else ""
+
+    def relative(self, moment: dt.datetime | None, now: dt.datetime) -> str:
+        if moment is None:
+            return "–"
+        return format_timedelta(moment - now, add_direction=True, locale=self.locale, threshold=1.1)
+
+    def status(self, status: TicketStatus | str) -> str:
+        return self._(STATUS_TEXT[TicketStatus(status)])
+
+    def intent(self, code: str) -> str:
+        intent = self.catalog.get(code)
+        return intent.name(self.locale) if intent else self._("message to city staff")
+
+    def language(self, code: str) -> str:
+        return language_name(code) if code in SUPPORTED_LOCALES else code
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], *, locale: str, status_code: int = 200
+) -> HTMLResponse:
+    state = request.app.state.civicdesk
+    settings = state.settings
+    page = {
+        "request": request,
+        "locale": locale,
+        "dir": "rtl" if is_rtl(locale) else "ltr",
+        "fmt": Formatter(locale, settings.tz, state.services.context.catalog),
+        "languages": [(code, language_name(code)) for code in SUPPORTED_LOCALES],
+        "city": settings.city_name,
+        **context,
+    }
+    html = environment(locale).get_template(template).render(page)
+    return HTMLResponse(html, status_code=status_code)
