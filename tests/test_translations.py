@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from core.i18n import LOCALES_DIR, SUPPORTED_LOCALES, translations
 
 ROOT = Path(__file__).resolve().parent.parent
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)s")
 TAG = re.compile(r"</?b>")
 COMMAND = re.compile(r"/(?:start|mytickets|language|privacy|mydata|forget|help)\b")
 

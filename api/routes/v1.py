@@ -205,12 +205,18 @@ async def add_note(
     return await _detail(db, actor, ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/reroute", response_model=TicketDetail)
+class RerouteResult(BaseModel):
+    ticket_id: int
+    partner_code: str
+    intent_code: str
+    still_visible: bool  # a caseworker who sends a ticket to another partner no longer sees it
+
+
+@router.post("/tickets/{ticket_id}/reroute", response_model=RerouteResult)
 async def reroute(
     ticket_id: TicketId, body: RerouteBody, db: Session, actor: Actor, services: DeskServices
-) -> TicketDetail:
-    """After a re-route to another partner the ticket may no longer be yours: a 404 then."""
-    await services.tickets.reroute(
+) -> RerouteResult:
+    ticket = await services.tickets.reroute(
         db,
         actor,
         ticket_id,
@@ -218,7 +224,14 @@ async def reroute(
         partner_code=body.partner_code,
         intent_code=body.intent_code,
     )
-    return await _detail(db, actor, ticket_id)
+    partner = await PartnerRepository(db).get(ticket.partner_id)
+    visible = await TicketRepository(db, actor).get(ticket_id) is not None
+    return RerouteResult(
+        ticket_id=ticket.id,
+        partner_code=partner.code if partner else "",
+        intent_code=ticket.intent_code,
+        still_visible=visible,
+    )
 
 
 @router.post("/tickets/{ticket_id}/duplicate", response_model=TicketDetail)
