@@ -49,6 +49,7 @@ def ngettext(locale: str, singular: str, plural: str, count: int) -> str:
     return translations(locale).ngettext(singular, plural, count)
 
 
+@functools.cache
 def language_name(locale: str) -> str:
     """A language's name in that language (what a resident looks for in a list)."""
     name = Locale.parse(locale).get_display_name(locale) or locale

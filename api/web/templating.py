@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, format_timedelta
+from babel import Locale
+from babel.dates import DateTimePattern, format_timedelta, parse_pattern
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -34,17 +35,33 @@ def environment(locale: str) -> Environment:
     return env
 
 
+@functools.cache
+def babel_locale(locale: str) -> Locale:
+    return Locale.parse(locale)
+
+
+@functools.cache
+def short_pattern(locale: str) -> DateTimePattern:
+    """The locale's short date-and-time pattern, parsed once (Babel parses it on every call)."""
+    data = babel_locale(locale)
+    date, time = str(data.date_formats["short"]), str(data.time_formats["short"])
+    joined = str(data.datetime_formats["short"]).replace("{1}", date).replace("{0}", time)
+    return parse_pattern(joined)
+
+
 class Formatter:
     """Dates, durations, statuses and service names for one locale and timezone."""
 
     def __init__(self, locale: str, timezone: ZoneInfo, catalog: Catalog) -> None:
         self.locale, self.timezone, self.catalog = locale, timezone, catalog
         self._ = translations(locale).gettext
+        self._babel_locale = babel_locale(locale)
+        self._short = short_pattern(locale)
 
     def datetime(self, moment: dt.datetime | None) -> str:
         if moment is None:
             return "–"
-        return format_datetime(moment.astimezone(self.timezone), "short", locale=self.locale)
+        return self._short.apply(moment.astimezone(self.timezone), self._babel_locale)
 
     def iso(self, moment: dt.datetime | None) -> str:
         return moment.astimezone(self.timezone).isoformat(timespec="minutes") if moment else ""
@@ -52,7 +69,9 @@ class Formatter:
     def relative(self, moment: dt.datetime | None, now: dt.datetime) -> str:
         if moment is None:
             return "–"
-        return format_timedelta(moment - now, add_direction=True, locale=self.locale, threshold=1.1)
+        return format_timedelta(
+            moment - now, add_direction=True, locale=self._babel_locale, threshold=1.1
+        )
 
     def status(self, status: TicketStatus | str) -> str:
         return self._(STATUS_TEXT[TicketStatus(status)])

@@ -111,18 +111,23 @@ def queue_clause(
     queue: Queue, actor: Actor, now: dt.datetime, triage_partner_id: int | None
 ) -> sa.ColumnElement[bool]:
     staff_id = actor.staff_id if isinstance(actor, StaffActor) else None
-    clauses: dict[Queue, sa.ColumnElement[bool]] = {
-        Queue.NEW: Ticket.status == TicketStatus.NEW,
-        Queue.MINE: sa.and_(_open(), Ticket.assignee_id == staff_id),
-        Queue.UNASSIGNED: sa.and_(_open(), Ticket.assignee_id.is_(None)),
-        Queue.WAITING: Ticket.status == TicketStatus.WAITING_ON_RESIDENT,
-        Queue.DUE_SOON: _due_soon(now),
-        Queue.OVERDUE: _overdue(now),
-        Queue.OPEN: _open(),
-        Queue.RESOLVED: Ticket.status.in_(list(CLOSED_STATUSES)),
-        Queue.TRIAGE: sa.and_(_open(), Ticket.partner_id == triage_partner_id),
-    }
-    return clauses[queue]
+    if queue is Queue.NEW:
+        return Ticket.status == TicketStatus.NEW
+    if queue is Queue.MINE:
+        return sa.and_(_open(), Ticket.assignee_id == staff_id)
+    if queue is Queue.UNASSIGNED:
+        return sa.and_(_open(), Ticket.assignee_id.is_(None))
+    if queue is Queue.WAITING:
+        return Ticket.status == TicketStatus.WAITING_ON_RESIDENT
+    if queue is Queue.DUE_SOON:
+        return _due_soon(now)
+    if queue is Queue.OVERDUE:
+        return _overdue(now)
+    if queue is Queue.RESOLVED:
+        return Ticket.status.in_(list(CLOSED_STATUSES))
+    if queue is Queue.TRIAGE:
+        return sa.and_(_open(), Ticket.partner_id == triage_partner_id)
+    return _open()
 
 
 def _search_clause(session: AsyncSession, text: str) -> sa.ColumnElement[bool]:
@@ -242,7 +247,8 @@ async def list_inbox(
             )
         )
         rows.append(InboxRow(ticket, bool(has_unread), is_overdue, is_soon))
-    next_cursor = encode_cursor(result[limit - 1][0], filters.sort) if len(result) > limit else None
+    sort = Sort.NEWEST if filters.queue is Queue.RESOLVED else filters.sort
+    next_cursor = encode_cursor(result[limit - 1][0], sort) if len(result) > limit else None
     return InboxPage(rows, next_cursor)
 
 
@@ -254,18 +260,16 @@ async def queue_counts(
     triage_partner_id: int | None = None,
     queues: tuple[Queue, ...] = tuple(Queue),
 ) -> dict[Queue, int]:
-    """How many tickets each queue holds, up to COUNT_CAP (then COUNT_CAP is shown as "1000+")."""
-    counts = {}
+    """How many tickets each queue holds, up to COUNT_CAP (shown as "1000+"), in one query."""
+    visible = visibility_clause(actor)
+    columns = []
     for queue in queues:
-        inner = (
+        capped = (
             sa.select(sa.literal(1))
             .select_from(Ticket)
-            .where(visibility_clause(actor), queue_clause(queue, actor, now, triage_partner_id))
+            .where(visible, queue_clause(queue, actor, now, triage_partner_id))
             .limit(COUNT_CAP)
         )
-        counts[queue] = int(
-            (
-                await session.execute(sa.select(sa.func.count()).select_from(inner.subquery()))
-            ).scalar_one()
-        )
-    return counts
+        columns.append(sa.select(sa.func.count()).select_from(capped.subquery()).scalar_subquery())
+    row = (await session.execute(sa.select(*columns))).one()
+    return {queue: int(count) for queue, count in zip(queues, row, strict=True)}
