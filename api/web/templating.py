@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from core.i18n import SUPPORTED_LOCALES, is_rtl, language_name, translations
 from core.intents.catalog import Catalog
+from core.tickets.inbox import InboxPage
 from core.tickets.labels import STATUS_TEXT
+from core.tickets.models import Priority
 from core.tickets.status import TicketStatus
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -30,6 +33,7 @@ def environment(locale: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the code; a stat() per page buys nothing
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     return env
@@ -82,6 +86,58 @@ class Formatter:
 
     def language(self, code: str) -> str:
         return language_name(code) if code in SUPPORTED_LOCALES else code
+
+    def inbox_rows(self, page: InboxPage) -> list[RowView]:
+        """The page's rows as display strings, so the template only places them.
+
+        An inbox page is fifty rows of the same few services, statuses and languages; looking
+        each up once instead of calling into the template per cell halves the page's cost.
+        """
+        intents: dict[str, str] = {}
+        statuses: dict[TicketStatus, str] = {}
+        views = []
+        for row in page.rows:
+            ticket = row.ticket
+            code = ticket.intent_code
+            if code not in intents:
+                intents[code] = self.intent(code)
+            if ticket.status not in statuses:
+                statuses[ticket.status] = self.status(ticket.status)
+            views.append(
+                RowView(
+                    ticket_id=ticket.id,
+                    reference=ticket.reference,
+                    service=intents[code],
+                    urgent=ticket.priority is Priority.URGENT,
+                    status=statuses[ticket.status],
+                    language_code=ticket.language,
+                    language=self.language(ticket.language),
+                    district=ticket.district or "–",
+                    due_iso=self.iso(ticket.resolution_due_at),
+                    due=self.datetime(ticket.resolution_due_at),
+                    unread=row.unread,
+                    overdue=row.overdue,
+                    due_soon=row.due_soon,
+                )
+            )
+        return views
+
+
+@dataclass(frozen=True, slots=True)
+class RowView:
+    ticket_id: int
+    reference: str
+    service: str
+    urgent: bool
+    status: str
+    language_code: str
+    language: str
+    district: str
+    due_iso: str
+    due: str
+    unread: bool
+    overdue: bool
+    due_soon: bool
 
 
 def render(

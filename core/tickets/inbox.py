@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,6 +69,11 @@ class InboxFilters:
     search: str | None = None
     sort: Sort = Sort.DUE
 
+    @property
+    def effective_sort(self) -> Sort:
+        """Closed tickets have no due time that matters any more: history reads newest first."""
+        return Sort.NEWEST if self.queue is Queue.RESOLVED else self.sort
+
 
 @dataclass
 class InboxRow:
@@ -81,11 +89,23 @@ class InboxPage:
     next_cursor: str | None = None
 
 
+def _status_in(statuses: Iterable[TicketStatus]) -> sa.ColumnElement[bool]:
+    """Statuses written into the SQL, not bound: with bound values PostgreSQL's cached
+    (generic) plans cannot prove that the partial indexes on open tickets apply."""
+    values = sa.bindparam(
+        None, sorted(statuses), type_=Ticket.status.type, expanding=True, literal_execute=True
+    )
+    return Ticket.status.in_(values)
+
+
 def _open() -> sa.ColumnElement[bool]:
-    return Ticket.status.in_(list(OPEN_STATUSES))
+    return _status_in(OPEN_STATUSES)
 
 
-def _overdue(now: dt.datetime) -> sa.ColumnElement[bool]:
+Moment = dt.datetime | sa.BindParameter[dt.datetime]
+
+
+def _overdue(now: Moment) -> sa.ColumnElement[bool]:
     return sa.and_(
         _open(),
         sa.or_(
@@ -95,8 +115,7 @@ def _overdue(now: dt.datetime) -> sa.ColumnElement[bool]:
     )
 
 
-def _due_soon(now: dt.datetime) -> sa.ColumnElement[bool]:
-    soon = now + DUE_SOON
+def _due_soon(now: Moment, soon: Moment) -> sa.ColumnElement[bool]:
     return sa.and_(
         _open(),
         sa.not_(_overdue(now)),
@@ -108,36 +127,48 @@ def _due_soon(now: dt.datetime) -> sa.ColumnElement[bool]:
 
 
 def queue_clause(
-    queue: Queue, actor: Actor, now: dt.datetime, triage_partner_id: int | None
+    queue: Queue,
+    actor: Actor,
+    now: Moment,
+    triage_partner_id: int | None,
+    soon: Moment | None = None,
 ) -> sa.ColumnElement[bool]:
+    """The tickets of one queue; `soon` (the due-soon horizon) defaults to `now` + DUE_SOON."""
     staff_id = actor.staff_id if isinstance(actor, StaffActor) else None
     if queue is Queue.NEW:
-        return Ticket.status == TicketStatus.NEW
+        return _status_in((TicketStatus.NEW,))
     if queue is Queue.MINE:
         return sa.and_(_open(), Ticket.assignee_id == staff_id)
     if queue is Queue.UNASSIGNED:
         return sa.and_(_open(), Ticket.assignee_id.is_(None))
     if queue is Queue.WAITING:
-        return Ticket.status == TicketStatus.WAITING_ON_RESIDENT
+        return _status_in((TicketStatus.WAITING_ON_RESIDENT,))
     if queue is Queue.DUE_SOON:
-        return _due_soon(now)
+        if soon is None:
+            assert isinstance(now, dt.datetime), "give `soon` with a bound `now`"
+            soon = now + DUE_SOON
+        return _due_soon(now, soon)
     if queue is Queue.OVERDUE:
         return _overdue(now)
     if queue is Queue.RESOLVED:
-        return Ticket.status.in_(list(CLOSED_STATUSES))
+        return _status_in(CLOSED_STATUSES)
     if queue is Queue.TRIAGE:
         return sa.and_(_open(), Ticket.partner_id == triage_partner_id)
     return _open()
 
 
-def _search_clause(session: AsyncSession, text: str) -> sa.ColumnElement[bool]:
+def search_clause(session: AsyncSession, text: str) -> sa.ColumnElement[bool]:
     text = text.strip()[:MAX_SEARCH_LENGTH]
     reference = normalise_reference(text)
     if reference is not None:
         return Ticket.reference == reference
     if is_postgres(session):
-        document = sa.func.to_tsvector("simple", sa.func.coalesce(Ticket.description, ""))
-        return document.op("@@")(sa.func.plainto_tsquery("simple", text))
+        # Literal, not bound, so that the expression is the GIN index's expression exactly.
+        simple: sa.ColumnClause[Any] = sa.literal_column("'simple'::regconfig")
+        document = sa.func.to_tsvector(
+            simple, sa.func.coalesce(Ticket.description, sa.literal_column("''"))
+        )
+        return document.op("@@")(sa.func.plainto_tsquery(simple, text))
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return Ticket.description.ilike(f"%{escaped}%", escape="\\")
 
@@ -168,7 +199,7 @@ def filtered(
         end = dt.datetime.combine(filters.created_to + dt.timedelta(days=1), dt.time(), dt.UTC)
         where.append(Ticket.created_at < end)
     if filters.search and filters.search.strip():
-        where.append(_search_clause(session, filters.search))
+        where.append(search_clause(session, filters.search))
     return where
 
 
@@ -206,7 +237,8 @@ async def list_inbox(
     statement = sa.select(Ticket, unread.label("unread")).where(
         *filtered(session, actor, filters, now, triage_partner_id)
     )
-    if filters.sort is Sort.DUE:
+    sort = filters.effective_sort
+    if sort is Sort.DUE:
         key = (Ticket.resolution_due_at, Ticket.id)
         if after:
             moment, ticket_id = decode_cursor(after)
@@ -222,6 +254,10 @@ async def list_inbox(
                 sa.tuple_(*key) < sa.tuple_(sa.literal(moment), sa.literal(ticket_id))
             )
         statement = statement.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    if filters.search and is_postgres(session):
+        # How selective a word is decides the plan (walk the newest tickets for a common word,
+        # the full-text index for a rare one); a cached generic plan cannot know the word.
+        await session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
     result = (await session.execute(statement.limit(limit + 1))).all()
     rows = []
     for ticket, has_unread in result[:limit]:
@@ -247,7 +283,6 @@ async def list_inbox(
             )
         )
         rows.append(InboxRow(ticket, bool(has_unread), is_overdue, is_soon))
-    sort = Sort.NEWEST if filters.queue is Queue.RESOLVED else filters.sort
     next_cursor = encode_cursor(result[limit - 1][0], sort) if len(result) > limit else None
     return InboxPage(rows, next_cursor)
 
@@ -261,15 +296,28 @@ async def queue_counts(
     queues: tuple[Queue, ...] = tuple(Queue),
 ) -> dict[Queue, int]:
     """How many tickets each queue holds, up to COUNT_CAP (shown as "1000+"), in one query."""
+    statement = _counts_statement(actor, queues, triage_partner_id)
+    row = (await session.execute(statement, {"now": now, "soon": now + DUE_SOON})).one()
+    return {queue: int(count) for queue, count in zip(queues, row, strict=True)}
+
+
+@functools.lru_cache(maxsize=1024)
+def _counts_statement(
+    actor: Actor, queues: tuple[Queue, ...], triage_partner_id: int | None
+) -> sa.Select[Any]:
+    """Built once per person and set of queues, with the time as a parameter: every inbox page
+    shows the counts, and building eight subqueries cost more than PostgreSQL running them."""
+    moment_type = Ticket.resolution_due_at.type
+    now = sa.bindparam("now", type_=moment_type)
+    soon = sa.bindparam("soon", type_=moment_type)
     visible = visibility_clause(actor)
     columns = []
     for queue in queues:
         capped = (
             sa.select(sa.literal(1))
             .select_from(Ticket)
-            .where(visible, queue_clause(queue, actor, now, triage_partner_id))
+            .where(visible, queue_clause(queue, actor, now, triage_partner_id, soon))
             .limit(COUNT_CAP)
         )
         columns.append(sa.select(sa.func.count()).select_from(capped.subquery()).scalar_subquery())
-    row = (await session.execute(sa.select(*columns))).one()
-    return {queue: int(count) for queue, count in zip(queues, row, strict=True)}
+    return sa.select(*columns)

@@ -113,3 +113,51 @@ async def test_unread_resident_messages_are_flagged(
     )
     page = await list_inbox(session, worker, InboxFilters(), now=utcnow())
     assert {row.ticket.id for row in page.rows if row.unread} == {roads[4].id}
+
+
+async def test_resolved_history_pages_newest_first_whatever_the_sort(
+    session: AsyncSession, services: Services
+) -> None:
+    city, worker, other, roads, food = await _world(session, services)
+    for ticket in roads:
+        await services.tickets.change_status(session, worker, ticket.id, TicketStatus.RESOLVED)
+    seen: list[int] = []
+    cursor = None
+    for _ in range(10):
+        page = await list_inbox(
+            session,
+            worker,
+            InboxFilters(queue=Queue.RESOLVED, sort=Sort.DUE),
+            now=utcnow(),
+            after=cursor,
+            limit=2,
+        )
+        seen += [row.ticket.id for row in page.rows]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    newest_first = sorted(roads, key=lambda t: (t.created_at, t.id), reverse=True)
+    assert seen == [t.id for t in newest_first]
+
+
+async def test_word_search_uses_the_full_text_index_on_postgresql(
+    session: AsyncSession, services: Services
+) -> None:
+    import sqlalchemy as sa
+
+    from core.db import is_postgres
+    from core.tickets.inbox import search_clause
+    from core.tickets.models import Ticket
+
+    await _world(session, services)
+    query = sa.select(Ticket.id).where(search_clause(session, "yawning pothole"))
+    if is_postgres(session):
+        # A bound text-search configuration would not match the index expression, and every
+        # search would read the whole table.
+        await session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = "\n".join((await session.execute(sa.text(f"EXPLAIN {compiled}"))).scalars())
+        assert "ix_tickets_description_search" in plan, plan
+    else:
+        assert "LIKE" in str(query.compile(session.get_bind())).upper()
+    assert len((await session.execute(query)).all()) == 5
