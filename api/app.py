@@ -22,6 +22,11 @@ from core.services import Services
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+def app_from_environment() -> FastAPI:
+    """The app as each worker process of `civicdesk api --workers N` builds it."""
+    return create_app(Settings())
+
+
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     services = services or Services.build(settings)
 

@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
+    http_workers: int = Field(default=1, ge=1, le=64)  # processes for `civicdesk api`
 
     timezone: str = "UTC"
     default_locale: str = "en"

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.services_available import REDIS_URL, need
+
 REPO = Path(__file__).resolve().parents[2]
 CIVICDESK = [sys.executable, "-c", "from cli.main import main; main()"]
 START_TIMEOUT = 60
@@ -102,6 +104,42 @@ def test_api_and_worker_run_alone_after_migration(tmp_path: Path) -> None:
         worker_output = stop(worker, signal.SIGTERM)
     assert "Traceback" not in api_output, api_output
     assert "worker started with jobs: close_resolved" in worker_output
+
+
+def test_api_serves_from_several_worker_processes(tmp_path: Path) -> None:
+    need("redis")
+    env = {**environment(tmp_path), "CIVICDESK_REDIS_URL": REDIS_URL}
+    refused = subprocess.run(
+        [*CIVICDESK, "api", "--workers", "2"],
+        cwd=tmp_path,
+        env=environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode != 0 and "CIVICDESK_REDIS_URL" in refused.stderr
+    migrated = subprocess.run(
+        [*CIVICDESK, "db", "upgrade"], cwd=tmp_path, env=env, capture_output=True, timeout=120
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    port = free_port()
+    api = subprocess.Popen(
+        [*CIVICDESK, "api", "--workers", "2", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert wait_for_http(f"http://127.0.0.1:{port}/readyz", api).status_code == 200
+        for _ in range(20):  # both workers answer on the one socket
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    finally:
+        output = stop(api, signal.SIGTERM)
+    assert output.count("Started server process") == 2, output
+    assert "Traceback" not in output and api.returncode == 0, output
 
 
 def test_classify_handles_thousands_of_lines_in_one_process(tmp_path: Path) -> None:
