@@ -63,6 +63,20 @@ class TicketView(CallbackData, prefix="ticket"):
     action: str = "show"  # show | write | withdraw | withdraw_confirmed
 
 
+class Rate(CallbackData, prefix="rate"):
+    """ "Was it fixed?": the answer first, then a score (-1: not asked yet, 0: skipped)."""
+
+    ticket_id: int = Field(ge=1, le=2**63 - 1)
+    answer: str  # a RatingAnswer value
+    score: int = Field(default=-1, ge=-1, le=5)
+
+
+class ShowOriginal(CallbackData, prefix="original"):
+    """A machine-translated update: show what the caseworker actually wrote."""
+
+    outbox_id: int = Field(ge=1, le=2**63 - 1)
+
+
 class Helpful(CallbackData, prefix="helpful"):
     yes: bool
 

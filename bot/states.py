@@ -15,3 +15,4 @@ class Report(StatesGroup):
 
 class Conversation(StatesGroup):
     writing = State()  # a message about one of the resident's tickets
+    rating_comment = State()  # after "was it fixed?": an optional comment

@@ -41,7 +41,7 @@ def _split_csv(value: Any) -> Any:
 
 
 class SmtpSettings(BaseModel):
-    host: str = "127.0.0.1"
+    host: str = ""  # empty: no mail is sent (staff notices are cancelled, not queued forever)
     port: int = Field(default=25, ge=1, le=65535)
     username: str | None = None
     password: SecretStr | None = None
@@ -57,6 +57,17 @@ class BotSettings(BaseModel):
     flood_seconds: float = Field(default=10.0, gt=0)  # ...in this many seconds
     duplicate_radius_m: float = Field(default=75.0, gt=0)  # same problem, same place
     conversation_ttl_hours: float = Field(default=48.0, gt=0)  # unfinished reports expire
+
+
+class DeliverySettings(BaseModel):
+    """How the worker delivers updates: Telegram's limits and how long to keep trying."""
+
+    rate_per_second: float = Field(default=25.0, gt=0, le=1000)  # all workers together
+    chat_interval_seconds: float = Field(default=1.0, ge=0)  # between two messages to one chat
+    max_attempts: int = Field(default=8, ge=1)  # transient failures before giving up
+    backoff_seconds: float = Field(default=5.0, gt=0)  # first retry; doubles each time...
+    backoff_max_seconds: float = Field(default=3600.0, gt=0)  # ...up to this
+    poll_seconds: float = Field(default=0.2, gt=0, le=10)  # how often an idle worker looks
 
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -129,10 +140,16 @@ class Settings(BaseSettings):
 
     reopen_window_days: int = Field(default=14, ge=0)
     auto_close_days: int = Field(default=7, ge=1)
+    rating_reminder_days: int = Field(default=3, ge=1)  # "was it fixed?" asked once more
     default_first_response_hours: float = Field(default=16, gt=0)
     default_resolution_hours: float = Field(default=80, gt=0)
 
+    # Optional machine translation: a LibreTranslate-compatible server.
+    translate_url: str | None = None
+    translate_api_key: SecretStr | None = None
+
     smtp: SmtpSettings = SmtpSettings()
+    delivery: DeliverySettings = DeliverySettings()
     bot: BotSettings = BotSettings()
     workhours: WorkHoursSettings = WorkHoursSettings()
 
@@ -154,7 +171,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unsupported locale {value!r}; one of {', '.join(SUPPORTED_LOCALES)}")
         return value
 
-    @field_validator("redis_url", "webhook_url", "districts_file", mode="before")
+    @field_validator("redis_url", "webhook_url", "districts_file", "translate_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

@@ -11,12 +11,21 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import transaction
+from core.notifications.mail import MailDelivery
 from core.services import Services
-from core.tickets.jobs import close_resolved_tickets
+from core.tickets.jobs import close_resolved_tickets, remind_to_rate
+from core.tickets.targets import end_ping_pong, escalate_overdue
+from core.tickets.translation import translate_inbound
+from worker.delivery import delivery_for
+from worker.mailer import SmtpMailer
+from worker.translator import LibreTranslate
 
 logger = logging.getLogger(__name__)
 Job = Callable[[AsyncSession], Awaitable[object]]
 CLOSE_RESOLVED_EVERY = dt.timedelta(minutes=15)
+TARGETS_EVERY = dt.timedelta(minutes=5)
+REMIND_EVERY = dt.timedelta(hours=1)
+TRANSLATE_EVERY = dt.timedelta(seconds=10)
 
 
 def _in_transaction(
@@ -39,31 +48,70 @@ def build_scheduler(
     settings = services.settings
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     auto_close_after = dt.timedelta(days=settings.auto_close_days)
+    remind_after = dt.timedelta(days=settings.rating_reminder_days)
 
     async def close_resolved(session: AsyncSession) -> None:
         await close_resolved_tickets(session, services.tickets, after=auto_close_after)
 
-    scheduler.add_job(
-        _in_transaction("close_resolved", sessions, close_resolved),
-        "interval",
-        seconds=CLOSE_RESOLVED_EVERY.total_seconds(),
-        id="close_resolved",
-        coalesce=True,
-        max_instances=1,
-        next_run_time=dt.datetime.now(settings.tz),
-    )
+    async def escalate(session: AsyncSession) -> None:
+        await escalate_overdue(session, services.tickets)
+
+    async def ping_pong(session: AsyncSession) -> None:
+        await end_ping_pong(session, services.tickets)
+
+    async def remind(session: AsyncSession) -> None:
+        await remind_to_rate(session, after=remind_after)
+
+    translator = LibreTranslate.from_settings(settings)
+
+    async def translate(session: AsyncSession) -> None:
+        assert translator is not None
+        await translate_inbound(session, translator, settings.default_locale)
+
+    jobs: list[tuple[str, Job, dt.timedelta]] = [
+        ("close_resolved", close_resolved, CLOSE_RESOLVED_EVERY),
+        ("escalate_overdue", escalate, TARGETS_EVERY),
+        ("end_ping_pong", ping_pong, TARGETS_EVERY),
+        ("remind_to_rate", remind, REMIND_EVERY),
+    ]
+    if translator is not None:
+        jobs.append(("translate_inbound", translate, TRANSLATE_EVERY))
+    for name, job, every in jobs:
+        scheduler.add_job(
+            _in_transaction(name, sessions, job),
+            "interval",
+            seconds=every.total_seconds(),
+            id=name,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=dt.datetime.now(settings.tz),
+        )
     return scheduler
 
 
 async def run_worker(
     services: Services, sessions: async_sessionmaker[AsyncSession], stop: asyncio.Event
 ) -> None:
-    """Run the scheduled jobs until `stop` is set."""
+    """Run the scheduled jobs and deliver the outbox until `stop` is set."""
+    settings = services.settings
     scheduler = build_scheduler(services, sessions)
     scheduler.start()
     logger.info("worker started with jobs: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    mail = MailDelivery(
+        sessions,
+        SmtpMailer(settings.smtp) if settings.smtp.host else None,
+        settings.delivery,
+        settings.smtp.from_address,
+        settings.public_url,
+        settings.tz,
+    )
     try:
-        await stop.wait()
+        async with delivery_for(services, sessions) as delivery:
+            loops = [mail.run(stop)]
+            if delivery is not None:
+                logger.info("delivering updates as %s", delivery.worker_name)
+                loops.append(delivery.run(stop))
+            await asyncio.gather(*loops)
     finally:
         scheduler.shutdown(wait=False)
         logger.info("worker stopped")

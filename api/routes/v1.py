@@ -54,6 +54,10 @@ class TicketDetail(BaseModel):
     resident_reachable: bool
     allowed_statuses: list[TicketStatus]
     timeline: list[EventRead]
+    translations: dict[int, str] = Field(
+        default_factory=dict,
+        description="Residents' messages machine-translated for staff, by message_id",
+    )
 
 
 class AssignBody(Strict):
@@ -151,6 +155,7 @@ async def _detail(db: Session, actor: Actor, ticket_id: int) -> TicketDetail:
             )
             for e in details.events
         ],
+        translations=details.translations,
     )
 
 

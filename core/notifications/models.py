@@ -30,6 +30,14 @@ class Outbox(Base):
     __table_args__ = (
         sa.Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
         sa.Index("ix_outbox_resident_id_id", "resident_id", "id"),
+        sa.Index("ix_outbox_resident_id_external_id", "resident_id", "external_id"),
+        # What the delivery loop scans: only the rows still to send, however long the history.
+        sa.Index(
+            "ix_outbox_pending_id",
+            "id",
+            postgresql_where=sa.text("state = 'pending'"),
+            sqlite_where=sa.text("state = 'pending'"),
+        ),
         sa.CheckConstraint("resident_id IS NOT NULL OR staff_id IS NOT NULL", name="has_recipient"),
     )
 
@@ -61,3 +69,6 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[CreatedAt]
     sent_at: Mapped[dt.datetime | None]
+    # The delivered message's id in the channel (Telegram's message_id): a resident who
+    # replies to an update is answering about that update's ticket.
+    external_id: Mapped[int | None] = mapped_column(sa.BigInteger)

@@ -16,6 +16,7 @@ from core.db import utcnow
 from core.notifications.models import Outbox, OutboxChannel, OutboxState
 from core.notifications.templates import Template
 from core.residents.models import Resident
+from core.staff.models import Staff
 
 
 async def notify_residents(
@@ -67,3 +68,34 @@ async def cancel_pending_for_resident(session: AsyncSession, resident_id: int, r
         .values(state=OutboxState.CANCELLED, last_error=reason)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def notify_staff(
+    session: AsyncSession,
+    staff_ids: Iterable[int],
+    template: Template,
+    params: dict[str, Any],
+    *,
+    ticket_id: int | None = None,
+) -> list[Outbox]:
+    """One e-mail outbox row per active staff member, in their language."""
+    ids = sorted(set(staff_ids))
+    if not ids:
+        return []
+    statement = sa.select(Staff).where(Staff.id.in_(ids), Staff.active.is_(True))
+    rows = []
+    for member in (await session.execute(statement)).scalars():
+        row = Outbox(
+            channel=OutboxChannel.EMAIL,
+            staff_id=member.id,
+            ticket_id=ticket_id,
+            template=template.value,
+            params=params,
+            locale=member.locale,
+            state=OutboxState.PENDING,
+            next_attempt_at=utcnow(),
+        )
+        session.add(row)
+        rows.append(row)
+    await session.flush()
+    return rows

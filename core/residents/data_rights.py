@@ -167,7 +167,7 @@ async def forget_resident(session: AsyncSession, resident_id: int) -> int:
                 sa.and_(Message.ticket_id.in_(ticket_ids), Message.direction == Direction.INBOUND),
             )
         )
-        .values(text=ERASED)
+        .values(text=ERASED, translation="")  # "": nothing left to translate
     )
     await session.execute(
         sa.update(TicketEvent)

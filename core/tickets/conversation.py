@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor, Capability, ResidentActor, SystemActor, require
 from core.db import utcnow
 from core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
-from core.notifications.service import notify_residents
+from core.notifications.service import notify_residents, notify_staff
 from core.notifications.templates import Template
+from core.staff.models import Role, Staff
 from core.tickets import audit
 from core.tickets.models import (
     DeliveryState,
@@ -95,7 +97,7 @@ class ConversationService:
         ticket = await self.tickets.load(session, actor, ticket_id)
         before = ticket.status
         check_transition(before, TicketStatus.WAITING_ON_RESIDENT)
-        ticket.status = TicketStatus.WAITING_ON_RESIDENT
+        self.tickets.apply_status(ticket, TicketStatus.WAITING_ON_RESIDENT)
         message = await self._outbound(session, actor, ticket, question)
         await audit.record(
             session,
@@ -157,7 +159,7 @@ class ConversationService:
         await session.flush()
         before = ticket.status
         if before is TicketStatus.WAITING_ON_RESIDENT:
-            ticket.status = TicketStatus.IN_PROGRESS
+            self.tickets.apply_status(ticket, TicketStatus.IN_PROGRESS)
         await audit.record(
             session,
             ticket,
@@ -192,6 +194,7 @@ class ConversationService:
         if rating.answer is RatingAnswer.NO:
             self.tickets.check_reopen_window(ticket)
             self.tickets.apply_status(ticket, TicketStatus.REOPENED)
+            await self._tell_partner_not_fixed(session, ticket)
         await audit.record(
             session,
             ticket,
@@ -207,6 +210,45 @@ class ConversationService:
             },
         )
         return row
+
+    async def _tell_partner_not_fixed(self, session: AsyncSession, ticket: Ticket) -> None:
+        """Whoever worked on it hears at once; with no one assigned, the partner's managers."""
+        recipients = [ticket.assignee_id] if ticket.assignee_id is not None else []
+        if not recipients:
+            statement = sa.select(Staff.id).where(
+                Staff.partner_id == ticket.partner_id,
+                Staff.role == Role.MANAGER,
+                Staff.active.is_(True),
+            )
+            recipients = list((await session.execute(statement)).scalars())
+        await notify_staff(
+            session,
+            recipients,
+            Template.NOT_FIXED,
+            {"reference": ticket.reference},
+            ticket_id=ticket.id,
+        )
+
+    async def comment_on_rating(
+        self, session: AsyncSession, actor: ResidentActor, rating_id: int, text: str
+    ) -> Rating:
+        """The optional comment that follows a "was it fixed?" answer."""
+        text = _clean_text(text, "comment")
+        rating = await session.get(Rating, rating_id)
+        if rating is None or rating.resident_id != actor.resident_id:
+            raise NotFound("rating not found", rating_id=rating_id)
+        ticket = await self._resident_ticket(session, actor, rating.ticket_id, owner_only=True)
+        rating.comment = f"{rating.comment}\n{text}" if rating.comment else text
+        await audit.record(
+            session,
+            ticket,
+            EventKind.RATING,
+            actor,
+            visibility=Visibility.PUBLIC,
+            text=text,
+            after={"answer": rating.answer.value, "score": rating.score, "comment": True},
+        )
+        return rating
 
     async def withdraw(
         self, session: AsyncSession, actor: ResidentActor, ticket_id: int, reason: str | None = None

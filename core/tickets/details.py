@@ -30,6 +30,7 @@ class TicketDetails:
     next_statuses: list[TicketStatus] = field(default_factory=list)
     can_work: bool = False
     can_reroute: bool = False
+    translations: dict[int, str] = field(default_factory=dict)  # message id -> for staff
 
     @property
     def resident_reachable(self) -> bool:
@@ -72,6 +73,12 @@ async def ticket_details(session: AsyncSession, actor: Actor, ticket_id: int) ->
             .order_by(Staff.display_name)
         )
         colleagues = list((await session.execute(statement)).scalars())
+    translated = await session.execute(
+        sa.select(Message.id, Message.translation).where(
+            Message.ticket_id == ticket.id, Message.translation.is_not(None)
+        )
+    )
+    translations = {row.id: row.translation for row in translated if row.translation}
     order = list(TicketStatus)
     next_statuses: list[TicketStatus] = []
     if can_work:  # duplicates are marked with their own action, which names the original
@@ -88,6 +95,7 @@ async def ticket_details(session: AsyncSession, actor: Actor, ticket_id: int) ->
         next_statuses=next_statuses,
         can_work=can_work,
         can_reroute=can(actor, Capability.REROUTE_TICKETS),
+        translations=translations,
     )
 
 

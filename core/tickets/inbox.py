@@ -24,7 +24,7 @@ from core.errors import ValidationFailed
 from core.tickets.models import Direction, Message, Ticket
 from core.tickets.reference import normalise_reference
 from core.tickets.repository import visibility_clause
-from core.tickets.status import OPEN_STATUSES, TicketStatus
+from core.tickets.status import CLOCK_RUNNING, OPEN_STATUSES, TicketStatus
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -107,7 +107,7 @@ Moment = dt.datetime | sa.BindParameter[dt.datetime]
 
 def _overdue(now: Moment) -> sa.ColumnElement[bool]:
     return sa.and_(
-        _open(),
+        _status_in(CLOCK_RUNNING),
         sa.or_(
             Ticket.resolution_due_at < now,
             sa.and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at < now),
@@ -117,7 +117,7 @@ def _overdue(now: Moment) -> sa.ColumnElement[bool]:
 
 def _due_soon(now: Moment, soon: Moment) -> sa.ColumnElement[bool]:
     return sa.and_(
-        _open(),
+        _status_in(CLOCK_RUNNING),
         sa.not_(_overdue(now)),
         sa.or_(
             Ticket.resolution_due_at < soon,
@@ -261,7 +261,7 @@ async def list_inbox(
     result = (await session.execute(statement.limit(limit + 1))).all()
     rows = []
     for ticket, has_unread in result[:limit]:
-        is_overdue = ticket.status.is_open and (
+        is_overdue = ticket.status in CLOCK_RUNNING and (
             (ticket.resolution_due_at is not None and ticket.resolution_due_at < now)
             or (
                 ticket.first_response_at is None
@@ -271,7 +271,7 @@ async def list_inbox(
         )
         soon = now + DUE_SOON
         is_soon = (
-            ticket.status.is_open
+            ticket.status in CLOCK_RUNNING
             and not is_overdue
             and (
                 (ticket.resolution_due_at is not None and ticket.resolution_due_at < soon)

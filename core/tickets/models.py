@@ -136,6 +136,10 @@ class Ticket(Base):
     closed_at: Mapped[dt.datetime | None]
     first_response_due_at: Mapped[dt.datetime | None]
     resolution_due_at: Mapped[dt.datetime | None]
+    # Due times stop while the ticket waits on the resident; this is when the wait began.
+    waiting_since: Mapped[dt.datetime | None]
+    escalation_level: Mapped[int] = mapped_column(default=0)  # see core.tickets.targets
+    rating_reminded_at: Mapped[dt.datetime | None]
 
 
 class TicketEvent(Base):
@@ -184,6 +188,9 @@ class Message(Base):
         BigIntId, sa.ForeignKey("residents.id", ondelete="SET NULL")
     )
     delivery_state: Mapped[DeliveryState] = mapped_column(str_enum(DeliveryState, 16))
+    # A resident's words machine-translated for staff ("" when none was needed or possible).
+    translation: Mapped[str | None] = mapped_column(sa.Text)
+    translation_language: Mapped[str | None] = mapped_column(sa.String(8))
     read_at: Mapped[dt.datetime | None]
     created_at: Mapped[CreatedAt]
 

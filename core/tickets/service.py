@@ -205,9 +205,31 @@ class TicketService:
                 field="status",
             )
 
+    def end_wait(self, ticket: Ticket, now: dt.datetime) -> None:
+        """The clock stood still while the ticket waited on the resident: due times move on by
+        the working time the wait took."""
+        if ticket.waiting_since is None:
+            return
+        calendar = self.context.calendar
+        hours = calendar.working_time_between(ticket.waiting_since, now).total_seconds() / 3600
+        if hours > 0:
+            if ticket.resolution_due_at is not None:
+                ticket.resolution_due_at = calendar.add_working_hours(
+                    ticket.resolution_due_at, hours
+                )
+            if ticket.first_response_at is None and ticket.first_response_due_at is not None:
+                ticket.first_response_due_at = calendar.add_working_hours(
+                    ticket.first_response_due_at, hours
+                )
+        ticket.waiting_since = None
+
     def apply_status(self, ticket: Ticket, target: TicketStatus) -> None:
         """Timestamps that follow from entering a status."""
         now = utcnow()
+        if target is TicketStatus.WAITING_ON_RESIDENT:
+            ticket.waiting_since = ticket.waiting_since or now
+        else:
+            self.end_wait(ticket, now)
         ticket.status = target
         if ticket.first_response_at is None and target is not TicketStatus.NEW:
             ticket.first_response_at = now
@@ -221,6 +243,8 @@ class TicketService:
         elif target is TicketStatus.REOPENED:
             ticket.resolved_at = None
             ticket.closed_at = None
+            ticket.escalation_level = 0
+            ticket.rating_reminded_at = None
             ticket.resolution_due_at = self.context.calendar.add_working_hours(
                 now,
                 self.context.targets_for(
@@ -296,9 +320,11 @@ class TicketService:
             "status": ticket.status.value,
         }
         intent_changed = new_intent != ticket.intent_code
+        self.end_wait(ticket, utcnow())
         ticket.partner_id = partner.id
         ticket.intent_code = new_intent
         ticket.status = TicketStatus.NEW
+        ticket.escalation_level = 0  # the new owner gets its own warning before escalation
         ticket.assignee_id = None
         ticket.reroute_count += 1
         if intent_changed:

@@ -32,6 +32,8 @@ S = TicketStatus
 OPEN_STATUSES: frozenset[TicketStatus] = frozenset(
     {S.NEW, S.ACKNOWLEDGED, S.IN_PROGRESS, S.WAITING_ON_RESIDENT, S.REOPENED}
 )
+# While a ticket waits on the resident its due times stand still (see TicketService.end_wait).
+CLOCK_RUNNING: frozenset[TicketStatus] = OPEN_STATUSES - {S.WAITING_ON_RESIDENT}
 
 # The lifecycle is new -> acknowledged -> in_progress <-> waiting_on_resident -> resolved -> closed.
 # Staff may skip forward (a quick fix goes straight from new to resolved), never backwards except

@@ -10,7 +10,7 @@ from core.residents.data_rights import export_resident, forget_resident
 from core.residents.models import Resident
 from core.services import Services
 from core.staff.models import Role
-from core.tickets.models import Message, Rating, RatingAnswer, Ticket, TicketEvent
+from core.tickets.models import Direction, Message, Rating, RatingAnswer, Ticket, TicketEvent
 from core.tickets.schemas import Attachment, RatingCreate
 from core.tickets.status import TicketStatus
 from tests.factories import NORTH, actor_of, create_city, create_resident, create_staff, open_ticket
@@ -68,6 +68,11 @@ async def test_forget_erases_personal_data_and_keeps_figures(
     session: AsyncSession, services: Services
 ) -> None:
     resident, ticket = await _story(session, services)
+    await session.execute(  # as if a translation server had translated their words for staff
+        sa.update(Message)
+        .where(Message.direction == Direction.INBOUND)
+        .values(translation=f"translated: {SECRET_WORDS}")
+    )
     assert await forget_resident(session, resident.id) == 1
     await session.refresh(resident)
     await session.refresh(ticket)
@@ -86,6 +91,7 @@ async def test_forget_erases_personal_data_and_keeps_figures(
     assert rating.score == 5 and rating.comment is None
     texts = [row for row in (await session.execute(sa.select(Message.text))).scalars()]
     texts += [row for row in (await session.execute(sa.select(TicketEvent.text))).scalars()]
+    texts += [row for row in (await session.execute(sa.select(Message.translation))).scalars()]
     assert not any(text and SECRET_WORDS in text for text in texts)
     assert "How deep is it?" in texts  # the caseworker's own words stay
     with pytest.raises(NotFound):
