@@ -12,7 +12,8 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
-from aiogram.types import BotCommand
+from aiogram.methods.base import Response
+from aiogram.types import BotCommand, Message, Update
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,6 +24,16 @@ from core.config import Settings
 from core.i18n import SUPPORTED_LOCALES, translations
 from core.intents.learning import MatcherStore
 from core.services import Services
+
+# aiogram validates every Bot API answer with pydantic's `Response[T]`, and pydantic keeps such
+# generic classes only while something else holds them: without these references each call
+# rebuilt the class (about 5 ms of CPU per message sent, measured with cProfile).
+_RESPONSE_TYPES = (
+    Response[Message],
+    Response[Message | bool],
+    Response[bool],
+    Response[list[Update]],
+)
 
 
 def create_bot(settings: Settings) -> Bot:

@@ -38,6 +38,15 @@ class Outbox(Base):
             postgresql_where=sa.text("state = 'pending'"),
             sqlite_where=sa.text("state = 'pending'"),
         ),
+        # "Is an earlier update of this resident still waiting?", asked for every row claimed:
+        # without it each claim read every pending row (110 ms a claim with 10,000 pending).
+        sa.Index(
+            "ix_outbox_pending_resident_id",
+            "resident_id",
+            "id",
+            postgresql_where=sa.text("state = 'pending'"),
+            sqlite_where=sa.text("state = 'pending'"),
+        ),
         sa.CheckConstraint("resident_id IS NOT NULL OR staff_id IS NOT NULL", name="has_recipient"),
     )
 

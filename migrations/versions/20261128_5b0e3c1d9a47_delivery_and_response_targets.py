@@ -31,6 +31,13 @@ def upgrade() -> None:
         postgresql_where=PENDING,
         sqlite_where=PENDING,
     )
+    op.create_index(
+        "ix_outbox_pending_resident_id",
+        "outbox",
+        ["resident_id", "id"],
+        postgresql_where=PENDING,
+        sqlite_where=PENDING,
+    )
     with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("waiting_since", TIMESTAMP, nullable=True))
         batch.add_column(
@@ -50,6 +57,7 @@ def downgrade() -> None:
         batch.drop_column("rating_reminded_at")
         batch.drop_column("escalation_level")
         batch.drop_column("waiting_since")
+    op.drop_index("ix_outbox_pending_resident_id", table_name="outbox")
     op.drop_index("ix_outbox_pending_id", table_name="outbox")
     op.drop_index("ix_outbox_resident_id_external_id", table_name="outbox")
     with op.batch_alter_table("outbox") as batch:
