@@ -44,6 +44,7 @@ from worker.pacing import KEY_PREFIX  # noqa: E402
 TOKEN = "555:BENCH-token"
 UPDATE = re.compile(r"update (\d+)")
 CHAT_BASE = 9_000_000
+LOG = Path(os.environ.get("TMPDIR", "/tmp")) / "civicdesk-bench-delivery-workers.log"
 
 
 async def seed_residents(url: str, count: int) -> None:
@@ -118,6 +119,7 @@ async def start_worker(
         CIVICDESK_DATA_DIR=str(directory),
         CIVICDESK_DELIVERY__RATE_PER_SECOND=str(rate),
         CIVICDESK_LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
         PYTHONPATH=str(ROOT),
     )
     return await asyncio.create_subprocess_exec(
@@ -127,8 +129,8 @@ async def start_worker(
         "worker",
         cwd=directory,
         env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stdout=LOG.open("ab"),
+        stderr=asyncio.subprocess.STDOUT,
     )
 
 

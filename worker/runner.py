@@ -84,6 +84,7 @@ def build_scheduler(
             id=name,
             coalesce=True,
             max_instances=1,
+            misfire_grace_time=None,  # late (a slow start, a busy loop) is better than skipped
             next_run_time=dt.datetime.now(settings.tz),
         )
     return scheduler

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from core.config import DeliverySettings
-from core.db import utcnow
+from core.db import is_postgres, utcnow
 from core.notifications.models import Outbox, OutboxChannel, OutboxState
 from core.notifications.pacing import Pacer
 from core.notifications.ports import (
@@ -41,6 +41,12 @@ from core.tickets.models import DeliveryState, Message, Ticket
 logger = logging.getLogger(__name__)
 MAX_RECORDED_FAILURES = 20  # a row's failure history; older entries are dropped
 DB_TROUBLE_PAUSE_SECONDS = 1.0
+# Claim by walking the pending rows in order and stopping at the first one that may go. Left to
+# itself, the planner reads and sorts every pending row whenever its statistics are stale (a
+# fresh batch of 10,000 updates: 40 ms a claim instead of well under one).
+WALK_IN_ORDER = sa.text(
+    "SELECT set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)"
+)
 
 
 class Outcome:
@@ -102,6 +108,8 @@ class OutboxDelivery:
         """Deliver (or reschedule, or give up on) the next due row; IDLE when there is none."""
         async with self.sessions() as session, session.begin():
             now = utcnow()
+            if is_postgres(session):
+                await session.execute(WALK_IN_ORDER)
             found = (await session.execute(_claim_statement(now))).first()
             if found is None:
                 return Outcome.IDLE

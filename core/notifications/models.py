@@ -28,10 +28,10 @@ class Outbox(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        sa.Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
         sa.Index("ix_outbox_resident_id_id", "resident_id", "id"),
         sa.Index("ix_outbox_resident_id_external_id", "resident_id", "external_id"),
-        # What the delivery loop scans: only the rows still to send, however long the history.
+        # What the delivery loop walks, oldest first, stopping at the first row it may send: only
+        # the rows still to send, however long the history (see delivery.WALK_IN_ORDER).
         sa.Index(
             "ix_outbox_pending_id",
             "id",

@@ -21,6 +21,7 @@ PENDING = sa.text("state = 'pending'")
 
 
 def upgrade() -> None:
+    op.drop_index("ix_outbox_state_next_attempt_at", table_name="outbox")
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("external_id", sa.BigInteger(), nullable=True))
     op.create_index("ix_outbox_resident_id_external_id", "outbox", ["resident_id", "external_id"])
@@ -62,3 +63,4 @@ def downgrade() -> None:
     op.drop_index("ix_outbox_resident_id_external_id", table_name="outbox")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("external_id")
+    op.create_index("ix_outbox_state_next_attempt_at", "outbox", ["state", "next_attempt_at"])
