@@ -51,3 +51,18 @@ def has_consented(resident: Resident | None) -> bool:
     return (
         resident is not None and resident.consent_at is not None and resident.forgotten_at is None
     )
+
+
+async def refuse_if_too_long(message: Message, t: Texts, limit: int) -> bool:
+    """True (and the resident told why) when a message is over what we accept."""
+    if len(message.text or "") <= limit:
+        return False
+    await say(
+        message,
+        t,
+        t._(
+            "Your message is very long. Please keep it under 4,000 "
+            "characters, or send it in several parts."
+        ),
+    )
+    return True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from aiogram import F
 from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -12,14 +11,15 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import BotDeps
-from bot.handlers.common import close_buttons, say
+from bot.handlers.common import close_buttons, refuse_if_too_long, say
+from bot.handlers.tickets import add_to_ticket
 from bot.i18n import Texts
 from bot.keyboards import Rate, ShowOriginal, buttons, main_menu
 from bot.routes import Routes
 from bot.states import Conversation
 from core.access import ResidentActor
 from core.errors import DomainError, ValidationFailed
-from core.notifications.models import Outbox
+from core.notifications.service import ticket_of_update, words_of_update
 from core.residents.models import Resident
 from core.tickets.models import RatingAnswer
 from core.tickets.schemas import MAX_MESSAGE_LENGTH, RatingCreate
@@ -37,11 +37,7 @@ class RepliesToUpdate(Filter):
         original = message.reply_to_message
         if original is None or resident is None or not isinstance(session, AsyncSession):
             return False
-        ticket_id = await session.scalar(
-            sa.select(Outbox.ticket_id).where(
-                Outbox.resident_id == resident.id, Outbox.external_id == original.message_id
-            )
-        )
+        ticket_id = await ticket_of_update(session, resident.id, original.message_id)
         return {"replied_ticket_id": ticket_id} if ticket_id is not None else False
 
 
@@ -63,29 +59,10 @@ async def reply_to_update(
     state: FSMContext,
     replied_ticket_id: int,
 ) -> None:
-    text = message.text or ""
-    if len(text) > MAX_MESSAGE_LENGTH:
-        await say(
-            message,
-            t,
-            t._(
-                "Your message is very long. Please keep it under 4,000 "
-                "characters, or send it in several parts."
-            ),
-        )
+    if await refuse_if_too_long(message, t, MAX_MESSAGE_LENGTH):
         return
-    try:
-        await deps.services.conversation.resident_message(
-            session, ResidentActor(resident.id), replied_ticket_id, text
-        )
-    except DomainError:
-        await say(message, t, t._("Sorry, I could not add your message. Please try again."))
-        return
-    await session.commit()
     await state.set_state(None)
-    await say(
-        message, t, t._("Thank you, your message has been added to your request."), main_menu(t)
-    )
+    await add_to_ticket(message, t, resident, session, deps, replied_ticket_id)
 
 
 @router.callback_query(Rate.filter(F.score == -1))
@@ -200,11 +177,7 @@ async def show_original(
     await close_buttons(query, t)
     if resident is None:
         return
-    text = await session.scalar(
-        sa.select(Outbox.text).where(
-            Outbox.id == callback_data.outbox_id, Outbox.resident_id == resident.id
-        )
-    )
+    text = await words_of_update(session, resident.id, callback_data.outbox_id)
     if not text:
         await say(query, t, t._("I could not find that message."))
         return

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import BotDeps
-from bot.handlers.common import close_buttons, has_consented, say
+from bot.handlers.common import close_buttons, has_consented, refuse_if_too_long, say
 from bot.i18n import Texts
 from bot.keyboards import Helpful, PickIntent, Step, buttons
 from bot.report_flow import new_report_id, report_data
@@ -177,15 +177,7 @@ async def free_text(
 ) -> None:
     """Free text outside a question we asked (a new message restarts the conversation)."""
     text = message.text or ""
-    if len(text) > MAX_TEXT_LENGTH:
-        await say(
-            message,
-            t,
-            t._(
-                "Your message is very long. Please keep it under 4,000 "
-                "characters, or send it in several parts."
-            ),
-        )
+    if await refuse_if_too_long(message, t, MAX_TEXT_LENGTH):
         return
     if not text.strip():
         return

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.deps import BotDeps
-from bot.handlers.common import close_buttons, has_consented, say
+from bot.handlers.common import close_buttons, has_consented, refuse_if_too_long, say
 from bot.handlers.start import MenuButton, offer_consent
 from bot.i18n import Texts
 from bot.keyboards import TicketView, buttons, main_menu
@@ -134,22 +134,26 @@ async def message_written(
     deps: BotDeps,
 ) -> None:
     ticket_id = (await state.get_data()).get("ticket_id")
-    if len(message.text or "") > MAX_MESSAGE_LENGTH:
-        await say(
-            message,
-            t,
-            t._(
-                "Your message is very long. Please keep it under 4,000 "
-                "characters, or send it in several parts."
-            ),
-        )
+    if await refuse_if_too_long(message, t, MAX_MESSAGE_LENGTH):
         return
     await state.set_state(None)
     if resident is None or ticket_id is None:
         return
+    await add_to_ticket(message, t, resident, session, deps, int(ticket_id))
+
+
+async def add_to_ticket(
+    message: Message,
+    t: Texts,
+    resident: Resident,
+    session: AsyncSession,
+    deps: BotDeps,
+    ticket_id: int,
+) -> None:
+    """The resident's words join their ticket; they hear so once it is committed."""
     try:
         await deps.services.conversation.resident_message(
-            session, ResidentActor(resident.id), int(ticket_id), message.text or ""
+            session, ResidentActor(resident.id), ticket_id, message.text or ""
         )
     except DomainError:
         await say(message, t, t._("Sorry, I could not add your message. Please try again."))

@@ -38,24 +38,28 @@ async def notify_residents(
         Resident.forgotten_at.is_(None),
         Resident.telegram_chat_id.is_not(None),
     )
-    rows = []
-    for resident in (await session.execute(statement)).scalars():
-        row = Outbox(
+    rows = [
+        _pending(
+            session,
             channel=OutboxChannel.TELEGRAM,
             resident_id=resident.id,
+            locale=resident.locale,
             ticket_id=ticket_id,
             message_id=message_id,
             template=template.value,
             params=params,
             text=text,
-            locale=resident.locale,
-            state=OutboxState.PENDING,
-            next_attempt_at=utcnow(),
         )
-        session.add(row)
-        rows.append(row)
+        for resident in (await session.execute(statement)).scalars()
+    ]
     await session.flush()
     return rows
+
+
+def _pending(session: AsyncSession, **fields: Any) -> Outbox:
+    row = Outbox(state=OutboxState.PENDING, next_attempt_at=utcnow(), **fields)
+    session.add(row)
+    return row
 
 
 async def cancel_pending_for_resident(session: AsyncSession, resident_id: int, reason: str) -> int:
@@ -83,19 +87,33 @@ async def notify_staff(
     if not ids:
         return []
     statement = sa.select(Staff).where(Staff.id.in_(ids), Staff.active.is_(True))
-    rows = []
-    for member in (await session.execute(statement)).scalars():
-        row = Outbox(
+    rows = [
+        _pending(
+            session,
             channel=OutboxChannel.EMAIL,
             staff_id=member.id,
+            locale=member.locale,
             ticket_id=ticket_id,
             template=template.value,
             params=params,
-            locale=member.locale,
-            state=OutboxState.PENDING,
-            next_attempt_at=utcnow(),
         )
-        session.add(row)
-        rows.append(row)
+        for member in (await session.execute(statement)).scalars()
+    ]
     await session.flush()
     return rows
+
+
+async def ticket_of_update(session: AsyncSession, resident_id: int, external_id: int) -> int | None:
+    """The ticket an update we sent this resident was about (they replied to that message)."""
+    statement = sa.select(Outbox.ticket_id).where(
+        Outbox.resident_id == resident_id, Outbox.external_id == external_id
+    )
+    return await session.scalar(statement)
+
+
+async def words_of_update(session: AsyncSession, resident_id: int, outbox_id: int) -> str | None:
+    """What a caseworker wrote in an update to this resident, as written (not translated)."""
+    statement = sa.select(Outbox.text).where(
+        Outbox.id == outbox_id, Outbox.resident_id == resident_id
+    )
+    return await session.scalar(statement)
