@@ -2,6 +2,7 @@
 
 from core.channels.models import ProcessedUpdate
 from core.db import Base
+from core.digest.models import Digest
 from core.intents.models import LearnedExample
 from core.notifications.models import Outbox
 from core.partners.models import Partner, PartnerDistrict, PartnerIntent
@@ -14,6 +15,7 @@ __all__ = [
     "ApiToken",
     "Base",
     "CannedReply",
+    "Digest",
     "LearnedExample",
     "Message",
     "Outbox",

@@ -45,6 +45,9 @@ class Staff(Base):
     must_change_password: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(sa.String(8), default="en")
     telegram_chat_id: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
+    # A one-time code (its SHA-256) that links a Telegram chat when sent to the bot.
+    telegram_link_code_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    telegram_link_expires_at: Mapped[dt.datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[CreatedAt]
     last_login_at: Mapped[dt.datetime | None]

@@ -99,6 +99,10 @@ class Ticket(Base):
             sqlite_where=OPEN_STATUS_SQL,
         ),
         sa.Index("ix_tickets_partner_created", "partner_id", "created_at", "id"),
+        # The weekly digest reads one week of each of these moments, however long the history.
+        sa.Index("ix_tickets_first_response_at", "first_response_at"),
+        sa.Index("ix_tickets_resolved_at", "resolved_at"),
+        sa.Index("ix_tickets_closed_at", "closed_at"),
     )
 
     id: Mapped[IdPk]
@@ -146,7 +150,10 @@ class TicketEvent(Base):
     """The append-only audit trail: nothing updates or deletes a row of this table."""
 
     __tablename__ = "ticket_events"
-    __table_args__ = (sa.Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),
+        sa.Index("ix_ticket_events_kind_created_at", "kind", "created_at"),  # reopenings per week
+    )
 
     id: Mapped[IdPk]
     ticket_id: Mapped[int] = mapped_column(
@@ -200,6 +207,7 @@ class Rating(Base):
 
     __tablename__ = "ratings"
     __table_args__ = (
+        sa.Index("ix_ratings_created_at", "created_at"),
         sa.CheckConstraint("score IS NULL OR (score BETWEEN 1 AND 5)", name="score_range"),
     )
 
