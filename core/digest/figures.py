@@ -1,0 +1,292 @@
+"""A week's figures for one scope (the whole city or one partner), from SQL aggregates.
+
+Every query reads one window of time through an index on the moment it counts (created,
+first answered, resolved, closed, rated), so the cost follows the week's volume, not the history.
+
+Definitions, so that a manager and a test can check any figure by hand:
+- new / resolved / closed: tickets created / resolved / closed during the week; reopened: how
+  many times a ticket was reopened during the week.
+- time to first response: for tickets first answered during the week, from creation to that
+  answer; time to resolution: for tickets resolved during the week, from creation to resolution.
+  Both in elapsed time; "within target" compares with the ticket's due time, which counts
+  working hours only and stands still while the ticket waits on the resident.
+- percentiles interpolate linearly between ranks (PostgreSQL's percentile_cont).
+- backlog: tickets open at the end of the week (created before it, not resolved or closed by
+  then), with their age at that moment; overdue: those of them due before the week ended.
+- satisfaction: the "was it fixed?" answers given during the week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import UTCDateTime
+from core.digest.sql import percentiles_by_group, seconds_between
+from core.tickets.models import EventKind, Rating, RatingAnswer, Ticket, TicketEvent
+from core.tickets.status import OPEN_STATUSES, TicketStatus
+
+OVERDUE_LISTED = 10
+COMMENTS_LISTED = 5
+COMMENT_MIN_LENGTH = 12  # shorter ones ("ok", "thanks") say little a manager can act on
+COMMENT_MAX_LENGTH = 400
+TOP_INTENTS = 5
+RISES_LISTED = 3
+RISE_MIN_COUNT = 5  # fewer than this in a week is noise, not a rise
+RISE_FACTOR = 1.5  # a rise is at least this many times the previous four weeks' average
+PREVIOUS_WEEKS_FOR_RISES = 4
+WEEK = dt.timedelta(days=7)
+MONTH = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.datetime
+    end: dt.datetime
+
+    def contains(self, column: Any) -> sa.ColumnElement[bool]:
+        return sa.and_(column >= self.start, column < self.end)
+
+
+def _instant(moment: dt.datetime) -> sa.ColumnElement[dt.datetime]:
+    return sa.literal(moment, UTCDateTime())
+
+
+def status_in(statuses: Iterable[TicketStatus]) -> sa.ColumnElement[bool]:
+    """Statuses written into the SQL (not bound) so that partial indexes on open tickets apply."""
+    values = sa.bindparam(
+        None, sorted(statuses), type_=Ticket.status.type, expanding=True, literal_execute=True
+    )
+    return Ticket.status.in_(values)
+
+
+class ScopeQueries:
+    """The figures of one scope; `partner_id` None is the whole city."""
+
+    def __init__(self, session: AsyncSession, partner_id: int | None) -> None:
+        self.session = session
+        self.partner_id = partner_id
+
+    def tickets(self, *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+        statement = sa.select(Ticket.id).where(*where)
+        if self.partner_id is not None:
+            statement = statement.where(Ticket.partner_id == self.partner_id)
+        return statement
+
+    async def count_by(self, group: Any, *where: sa.ColumnElement[bool]) -> dict[Hashable, int]:
+        key = group if group is not None else sa.literal(None)
+        statement = self.tickets(*where).with_only_columns(key, sa.func.count()).group_by(key)
+        return {row[0]: int(row[1]) for row in (await self.session.execute(statement)).all()}
+
+    async def times(self, kind: str, window: Window, group: Any) -> dict[Hashable, dict[str, Any]]:
+        """Percentiles and share within target of first response or resolution times."""
+        moment, due = (
+            (Ticket.first_response_at, Ticket.first_response_due_at)
+            if kind == "first_response"
+            else (Ticket.resolved_at, Ticket.resolution_due_at)
+        )
+        source = self.tickets(window.contains(moment))
+        measured = await percentiles_by_group(
+            self.session, seconds_between(moment, Ticket.created_at), group, source
+        )
+        key = group if group is not None else sa.literal(None)
+        within = sa.func.sum(sa.case((moment <= due, 1), else_=0))
+        with_target = sa.func.count(due)
+        statement = source.with_only_columns(key, within, with_target).group_by(key)
+        for group_key, within_count, target_count in (await self.session.execute(statement)).all():
+            entry = measured.setdefault(group_key, {"count": 0, "p50": None, "p90": None})
+            entry["within"] = int(within_count or 0)
+            entry["with_target"] = int(target_count or 0)
+            entry["share"] = int(within_count or 0) / int(target_count) if target_count else None
+        return measured
+
+    async def satisfaction(self, window: Window, group: Any) -> dict[Hashable, dict[str, Any]]:
+        key = group if group is not None else sa.literal(None)
+        statement = (
+            sa.select(
+                key,
+                sa.func.count(Rating.id),
+                sa.func.avg(Rating.score),
+                sa.func.sum(sa.case((Rating.answer == RatingAnswer.YES, 1), else_=0)),
+            )
+            .join(Ticket, Ticket.id == Rating.ticket_id)
+            .where(window.contains(Rating.created_at))
+            .group_by(key)
+        )
+        if self.partner_id is not None:
+            statement = statement.where(Ticket.partner_id == self.partner_id)
+        return {
+            row[0]: {
+                "ratings": int(row[1]),
+                "average": float(row[2]) if row[2] is not None else None,
+                "fixed_share": int(row[3] or 0) / int(row[1]) if row[1] else None,
+            }
+            for row in (await self.session.execute(statement)).all()
+        }
+
+    def open_at(self, end: dt.datetime) -> list[sa.ColumnElement[bool]]:
+        """Tickets open at `end`: open now, or finished only after it (each through an index)."""
+        finished_later = sa.or_(Ticket.resolved_at >= end, Ticket.closed_at >= end)
+        return [
+            Ticket.created_at < end,
+            sa.or_(status_in(OPEN_STATUSES), finished_later),
+            sa.or_(Ticket.resolved_at.is_(None), Ticket.resolved_at >= end),
+            sa.or_(Ticket.closed_at.is_(None), Ticket.closed_at >= end),
+        ]
+
+    async def backlog(self, end: dt.datetime, group: Any = None) -> dict[Hashable, dict[str, Any]]:
+        open_then = self.open_at(end)
+        age = seconds_between(_instant(end), Ticket.created_at)
+        ages = await percentiles_by_group(self.session, age, group, self.tickets(*open_then))
+        key = group if group is not None else sa.literal(None)
+        statement = (
+            self.tickets(*open_then)
+            .with_only_columns(
+                key,
+                sa.func.sum(sa.case((Ticket.created_at < end - WEEK, 1), else_=0)),
+                sa.func.sum(sa.case((Ticket.created_at < end - MONTH, 1), else_=0)),
+                sa.func.sum(sa.case((Ticket.resolution_due_at < end, 1), else_=0)),
+            )
+            .group_by(key)
+        )
+        result: dict[Hashable, dict[str, Any]] = {}
+        for group_key, older_week, older_month, overdue in (
+            await self.session.execute(statement)
+        ).all():
+            measured = ages.get(group_key, {})
+            result[group_key] = {
+                "count": int(measured.get("count") or 0),
+                "age_p50": measured.get("p50"),
+                "age_p90": measured.get("p90"),
+                "older_than_week": int(older_week or 0),
+                "older_than_month": int(older_month or 0),
+                "overdue": int(overdue or 0),
+            }
+        return result
+
+    async def oldest_overdue(self, end: dt.datetime) -> list[dict[str, Any]]:
+        statement = (
+            self.tickets(*self.open_at(end), Ticket.resolution_due_at < end)
+            .with_only_columns(
+                Ticket.id,
+                Ticket.reference,
+                Ticket.intent_code,
+                Ticket.resolution_due_at,
+                Ticket.language,
+                Ticket.district,
+            )
+            .order_by(Ticket.resolution_due_at, Ticket.id)
+            .limit(OVERDUE_LISTED)
+        )
+        return [
+            {
+                "ticket_id": row.id,
+                "reference": row.reference,
+                "intent": row.intent_code,
+                "due_at": row.resolution_due_at.isoformat(),
+                "language": row.language,
+                "district": row.district,
+            }
+            for row in (await self.session.execute(statement)).all()
+        ]
+
+    async def reopened(self, window: Window) -> int:
+        statement = (
+            sa.select(sa.func.count(TicketEvent.id))
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(
+                TicketEvent.kind == EventKind.STATUS_CHANGED,
+                window.contains(TicketEvent.created_at),
+                TicketEvent.after["status"].as_string() == TicketStatus.REOPENED.value,
+            )
+        )
+        if self.partner_id is not None:
+            statement = statement.where(Ticket.partner_id == self.partner_id)
+        return int((await self.session.scalar(statement)) or 0)
+
+    async def comments(self, window: Window) -> list[dict[str, Any]]:
+        """Comments worth reading: unhappy ones first, then the newest."""
+        statement = (
+            sa.select(
+                Ticket.id,
+                Ticket.reference,
+                Ticket.language,
+                Rating.score,
+                Rating.answer,
+                Rating.comment,
+            )
+            .join(Ticket, Ticket.id == Rating.ticket_id)
+            .where(
+                window.contains(Rating.created_at),
+                sa.func.length(sa.func.trim(Rating.comment)) >= COMMENT_MIN_LENGTH,
+            )
+            .order_by(
+                sa.case((Rating.answer == RatingAnswer.NO, 0), else_=1),
+                sa.func.coalesce(Rating.score, 6),
+                Rating.created_at.desc(),
+            )
+            .limit(COMMENTS_LISTED)
+        )
+        if self.partner_id is not None:
+            statement = statement.where(Ticket.partner_id == self.partner_id)
+        return [
+            {
+                "ticket_id": row.id,
+                "reference": row.reference,
+                "language": row.language,
+                "score": row.score,
+                "answer": row.answer.value,
+                "text": row.comment.strip()[:COMMENT_MAX_LENGTH],
+            }
+            for row in (await self.session.execute(statement)).all()
+        ]
+
+    async def per_day(self, day_starts: list[dt.datetime]) -> list[dict[str, int]]:
+        """New and resolved per local day (the days' UTC bounds come from the city's clock)."""
+        days = list(itertools.pairwise(day_starts))
+        window = Window(day_starts[0], day_starts[-1])
+
+        async def daily(moment: Any) -> list[int]:
+            sums = [
+                sa.func.sum(sa.case((sa.and_(moment >= start, moment < end), 1), else_=0))
+                for start, end in days
+            ]
+            row = (
+                await self.session.execute(
+                    self.tickets(window.contains(moment)).with_only_columns(*sums)
+                )
+            ).one()
+            return [int(value or 0) for value in row]
+
+        created, resolved = await daily(Ticket.created_at), await daily(Ticket.resolved_at)
+        return [{"new": new, "resolved": done} for new, done in zip(created, resolved, strict=True)]
+
+    async def intents(self, window: Window) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The most requested services, and the biggest rises against the previous weeks."""
+        now = await self.count_by(Ticket.intent_code, window.contains(Ticket.created_at))
+        earlier = Window(window.start - PREVIOUS_WEEKS_FOR_RISES * WEEK, window.start)
+        before = await self.count_by(Ticket.intent_code, earlier.contains(Ticket.created_at))
+        rows: list[dict[str, Any]] = [
+            {
+                "intent": str(intent),
+                "count": count,
+                "previous_average": before.get(intent, 0) / PREVIOUS_WEEKS_FOR_RISES,
+            }
+            for intent, count in now.items()
+        ]
+        top = sorted(rows, key=lambda row: (-row["count"], row["intent"]))[:TOP_INTENTS]
+        rises = [
+            row
+            for row in rows
+            if row["count"] >= RISE_MIN_COUNT
+            and row["count"] >= RISE_FACTOR * row["previous_average"]
+            and row["count"] > row["previous_average"]
+        ]
+        rises.sort(key=lambda row: (-(row["count"] - row["previous_average"]), row["intent"]))
+        return top, rises[:RISES_LISTED]
