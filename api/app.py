@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from api.errors import install_error_handlers
 from api.routes import health, learned, telegram, v1
 from api.state import AppState
-from api.web import admin_routes, auth_routes, inbox_routes, ticket_routes
+from api.web import admin_routes, auth_routes, digest_routes, inbox_routes, ticket_routes
 from core.config import Settings
 from core.db import create_engine, create_session_factory
 from core.runtime import settle_heap
@@ -57,7 +57,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(learned.router)
     app.include_router(v1.router)
     app.include_router(telegram.router)
-    for web in (auth_routes, inbox_routes, ticket_routes, admin_routes):
+    for web in (auth_routes, inbox_routes, ticket_routes, admin_routes, digest_routes):
         app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -6,6 +6,8 @@ answer. The Bot API's failures are mapped onto what the delivery loop should do 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -18,7 +20,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.i18n import Texts
 from bot.keyboards import Rate, ShowOriginal, TicketView, buttons
@@ -37,6 +39,7 @@ from core.tickets.models import RatingAnswer
 from core.tickets.status import TicketStatus
 
 TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_CAPTION_LIMIT = 1024
 SEND_TIMEOUT_SECONDS = 20
 GONE_MARKERS = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
 
@@ -148,6 +151,25 @@ def render(t: Texts, notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
     return t.finish(_clip(text, TELEGRAM_TEXT_LIMIT - 2)), markup
 
 
+@contextlib.contextmanager
+def bot_api_failures() -> Iterator[None]:
+    """The Bot API's failures, as what the delivery loop should do about them."""
+    try:
+        yield
+    except TelegramRetryAfter as exc:
+        raise RetryLater(float(exc.retry_after), exc.message) from exc
+    except TelegramForbiddenError as exc:
+        raise RecipientUnreachable(exc.message) from exc
+    except TelegramBadRequest as exc:
+        if any(marker in exc.message.lower() for marker in GONE_MARKERS):
+            raise RecipientUnreachable(exc.message) from exc
+        raise PermanentFailure(exc.message) from exc
+    except (TelegramNetworkError, TelegramServerError) as exc:
+        raise TemporaryFailure(exc.message) from exc
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+
+
 class TelegramNotifier:
     def __init__(self, bot: Bot, catalog: Catalog, timezone: ZoneInfo, default_locale: str) -> None:
         self.bot = bot
@@ -158,23 +180,22 @@ class TelegramNotifier:
     async def send(self, notice: Notice) -> Receipt:
         locale = notice.locale if notice.locale in SUPPORTED_LOCALES else self.default_locale
         text, markup = render(Texts(locale, self.timezone, self.catalog), notice)
-        try:
+        with bot_api_failures():
             sent = await self.bot.send_message(
                 notice.chat_id,
                 text,
                 reply_markup=markup,
                 request_timeout=SEND_TIMEOUT_SECONDS,
             )
-        except TelegramRetryAfter as exc:
-            raise RetryLater(float(exc.retry_after), exc.message) from exc
-        except TelegramForbiddenError as exc:
-            raise RecipientUnreachable(exc.message) from exc
-        except TelegramBadRequest as exc:
-            if any(marker in exc.message.lower() for marker in GONE_MARKERS):
-                raise RecipientUnreachable(exc.message) from exc
-            raise PermanentFailure(exc.message) from exc
-        except (TelegramNetworkError, TelegramServerError) as exc:
-            raise TemporaryFailure(exc.message) from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+        return Receipt(external_id=sent.message_id)
+
+    async def send_photo(self, chat_id: int, photo: bytes, caption: str) -> Receipt:
+        """A staff member's digest: its main chart with a short summary (core's StaffChat)."""
+        with bot_api_failures():
+            sent = await self.bot.send_photo(
+                chat_id,
+                BufferedInputFile(photo, filename="digest.png"),
+                caption=_clip(caption, TELEGRAM_CAPTION_LIMIT),
+                request_timeout=SEND_TIMEOUT_SECONDS,
+            )
         return Receipt(external_id=sent.message_id)

@@ -30,12 +30,12 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    from cli.commands import db, demo, intents, partners, serve, staff
+    from cli.commands import db, demo, digest, intents, partners, serve, staff
 
     parser = Parser(prog="civicdesk", description=__doc__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
-    for module in (serve, demo, db, staff, partners, intents):
+    for module in (serve, demo, db, staff, partners, intents, digest):
         module.register(commands)
     return parser
 

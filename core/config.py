@@ -70,6 +70,24 @@ class DeliverySettings(BaseModel):
     poll_seconds: float = Field(default=0.2, gt=0, le=10)  # how often an idle worker looks
 
 
+class DigestSettings(BaseModel):
+    """The managers' weekly digest: when it goes out (a cron line in the city's timezone)."""
+
+    enabled: bool = True
+    schedule: str = "0 8 * * mon"  # minute hour day-of-month month day-of-week
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"not a cron line ({exc}); for example 0 8 * * mon") from exc
+        return value
+
+
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -124,6 +142,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    bot_username: str | None = None  # shown to staff linking Telegram ("@civicdesk_bot")
 
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     public_url: str = "http://127.0.0.1:8000"
@@ -152,6 +171,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = DeliverySettings()
     bot: BotSettings = BotSettings()
     workhours: WorkHoursSettings = WorkHoursSettings()
+    digest: DigestSettings = DigestSettings()
 
     @field_validator("timezone")
     @classmethod
@@ -175,6 +195,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("bot_username", mode="before")
+    @classmethod
+    def _bare_username(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().removeprefix("@")
+            return value or None
+        return value
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

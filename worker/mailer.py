@@ -28,7 +28,10 @@ class SmtpMailer:
                 timeout=smtp.timeout_seconds,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
-            raise PermanentFailure(str(exc)) from exc
+            # 5xx refuses the address for good; 4xx (a full mailbox, greylisting) may pass later.
+            if all(500 <= refusal.code < 600 for refusal in exc.recipients):
+                raise PermanentFailure(str(exc)) from exc
+            raise TemporaryFailure(str(exc)) from exc
         except aiosmtplib.SMTPResponseException as exc:
             if 500 <= exc.code < 600:  # a 5xx reply is final; 4xx means "try again later"
                 raise PermanentFailure(f"{exc.code} {exc.message}") from exc

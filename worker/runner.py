@@ -6,17 +6,23 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import transaction
-from core.notifications.mail import MailDelivery
+from core.db import transaction, utcnow
+from core.digest.delivery import DigestRenderer
+from core.digest.service import queue_week
+from core.digest.weeks import Week
+from core.notifications.mail import StaffDelivery
 from core.services import Services
 from core.tickets.jobs import close_resolved_tickets, remind_to_rate
 from core.tickets.targets import end_ping_pong, escalate_overdue
 from core.tickets.translation import translate_inbound
 from worker.delivery import delivery_for
+from worker.joblock import job_lock
 from worker.mailer import SmtpMailer
 from worker.translator import LibreTranslate
 
@@ -26,14 +32,19 @@ CLOSE_RESOLVED_EVERY = dt.timedelta(minutes=15)
 TARGETS_EVERY = dt.timedelta(minutes=5)
 REMIND_EVERY = dt.timedelta(hours=1)
 TRANSLATE_EVERY = dt.timedelta(seconds=10)
+DIGEST_JOB = "weekly_digest"
+CATCH_UP_LOOKBACK = dt.timedelta(days=8)
 
 
 def _in_transaction(
-    name: str, sessions: async_sessionmaker[AsyncSession], job: Job
+    name: str, sessions: async_sessionmaker[AsyncSession], job: Job, data_dir: Path
 ) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         try:
-            async with transaction(sessions) as session:
+            async with transaction(sessions) as session, job_lock(session, name, data_dir) as mine:
+                if not mine:
+                    logger.info("job %s: another worker is running it", name)
+                    return
                 await job(session)
         except Exception:
             # One failed run must not stop the scheduler; the next run tries again.
@@ -68,6 +79,9 @@ def build_scheduler(
         assert translator is not None
         await translate_inbound(session, translator, settings.default_locale)
 
+    async def digest(session: AsyncSession) -> None:
+        await queue_week(session, Week.last_complete(utcnow(), settings.tz), settings.tz)
+
     jobs: list[tuple[str, Job, dt.timedelta]] = [
         ("close_resolved", close_resolved, CLOSE_RESOLVED_EVERY),
         ("escalate_overdue", escalate, TARGETS_EVERY),
@@ -78,7 +92,7 @@ def build_scheduler(
         jobs.append(("translate_inbound", translate, TRANSLATE_EVERY))
     for name, job, every in jobs:
         scheduler.add_job(
-            _in_transaction(name, sessions, job),
+            _in_transaction(name, sessions, job, settings.data_dir),
             "interval",
             seconds=every.total_seconds(),
             id=name,
@@ -87,7 +101,30 @@ def build_scheduler(
             misfire_grace_time=None,  # late (a slow start, a busy loop) is better than skipped
             next_run_time=dt.datetime.now(settings.tz),
         )
+    if settings.digest.enabled:
+        trigger = CronTrigger.from_crontab(settings.digest.schedule, timezone=settings.tz)
+        run_digest = _in_transaction(DIGEST_JOB, sessions, digest, settings.data_dir)
+        scheduler.add_job(
+            run_digest, trigger, id=DIGEST_JOB, coalesce=True, max_instances=1,
+            misfire_grace_time=None,
+        )  # fmt: skip
+        # APScheduler forgets what was due while no worker ran: if the last scheduled time has
+        # passed, run once now (the week is queued once per person, so this never sends twice).
+        if last_fire_time(trigger, dt.datetime.now(settings.tz)) is not None:
+            scheduler.add_job(
+                run_digest, id=f"{DIGEST_JOB}_catch_up", max_instances=1, misfire_grace_time=None
+            )
     return scheduler
+
+
+def last_fire_time(trigger: CronTrigger, now: dt.datetime) -> dt.datetime | None:
+    """The latest time the trigger fired at or before `now`, within the last week and a day."""
+    fire: dt.datetime | None = trigger.get_next_fire_time(None, now - CATCH_UP_LOOKBACK)
+    latest = None
+    while fire is not None and fire <= now:
+        latest = fire
+        fire = trigger.get_next_fire_time(fire, fire + dt.timedelta(seconds=1))
+    return latest
 
 
 async def run_worker(
@@ -98,17 +135,22 @@ async def run_worker(
     scheduler = build_scheduler(services, sessions)
     scheduler.start()
     logger.info("worker started with jobs: %s", ", ".join(job.id for job in scheduler.get_jobs()))
-    mail = MailDelivery(
-        sessions,
-        SmtpMailer(settings.smtp) if settings.smtp.host else None,
-        settings.delivery,
-        settings.smtp.from_address,
-        settings.public_url,
-        settings.tz,
-    )
     try:
         async with delivery_for(services, sessions) as delivery:
-            loops = [mail.run(stop)]
+            staff = StaffDelivery(
+                sessions,
+                SmtpMailer(settings.smtp) if settings.smtp.host else None,
+                settings.delivery,
+                settings.smtp.from_address,
+                settings.public_url,
+                settings.tz,
+                digests=DigestRenderer(
+                    services.context.catalog, settings.city_name, settings.public_url, settings.tz
+                ),
+                chat=delivery.notifier if delivery is not None else None,
+                pacer=delivery.pacer if delivery is not None else None,
+            )
+            loops = [staff.run(stop)]
             if delivery is not None:
                 logger.info("delivering updates as %s", delivery.worker_name)
                 loops.append(delivery.run(stop))

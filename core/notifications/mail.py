@@ -1,5 +1,6 @@
-"""Mail to staff (escalations now, the weekly digest later): rendered in the staff member's
-language and delivered from the outbox like residents' updates, through the Mailer port."""
+"""Notifications to staff: escalations by mail, the weekly digest by mail and Telegram. Each is
+rendered in the staff member's language and delivered from the outbox like residents' updates,
+through the Mailer port and, for those who linked Telegram, the StaffChat port."""
 
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ from core.db import utcnow
 from core.i18n import SUPPORTED_LOCALES, format_local_datetime, gettext
 from core.notifications.delivery import backoff, record_failure
 from core.notifications.models import Outbox, OutboxChannel, OutboxState
-from core.notifications.ports import PermanentFailure
+from core.notifications.pacing import Pacer
+from core.notifications.ports import PermanentFailure, Receipt, RecipientUnreachable, RetryLater
 from core.notifications.templates import Template
 from core.staff.models import Staff
 
 logger = logging.getLogger(__name__)
 MAIL_OFF = "mail is off: set CIVICDESK_SMTP__HOST to send it"
+TELEGRAM_OFF = "Telegram is off: set CIVICDESK_BOT_TOKEN to send it"
 
 
 def _noop(message: str) -> str:
@@ -56,6 +59,23 @@ STAFF_TEXTS = {  # (template, escalation level) -> (subject, body)
         ),
     ),
 }
+
+
+class StaffChat(Protocol):
+    async def send_photo(self, chat_id: int, photo: bytes, caption: str) -> Receipt:
+        """Send a picture with its caption; raises the ports' DeliveryError subclasses."""
+
+
+class DigestMessages(Protocol):
+    """Renders a queued weekly digest (core.digest.delivery)."""
+
+    async def mail(
+        self, session: AsyncSession, row: Outbox, member: Staff, sender: str
+    ) -> EmailMessage: ...
+
+    async def telegram(
+        self, session: AsyncSession, row: Outbox, member: Staff
+    ) -> tuple[bytes, str]: ...
 
 
 class Mailer(Protocol):
@@ -92,16 +112,19 @@ def render_staff_mail(
 
 
 @dataclass
-class MailDelivery:
+class StaffDelivery:
     sessions: async_sessionmaker[AsyncSession]
     mailer: Mailer | None  # None: mail is switched off
     settings: DeliverySettings
     sender: str
     public_url: str
     timezone: ZoneInfo
+    digests: DigestMessages | None = None
+    chat: StaffChat | None = None  # None: no bot token, Telegram is switched off
+    pacer: Pacer | None = None  # Telegram's pace, shared with residents' updates
 
     async def deliver_next(self) -> bool:
-        """Send (or give up on) the next due mail; False when there is none."""
+        """Send (or give up on) the next due staff notification; False when there is none."""
         async with self.sessions() as session, session.begin():
             now = utcnow()
             statement = (
@@ -109,7 +132,7 @@ class MailDelivery:
                 .join(Staff, Staff.id == Outbox.staff_id)
                 .where(
                     Outbox.state == OutboxState.PENDING,
-                    Outbox.channel == OutboxChannel.EMAIL,
+                    Outbox.channel.in_([OutboxChannel.EMAIL, OutboxChannel.TELEGRAM]),
                     Outbox.next_attempt_at <= now,
                 )
                 .order_by(Outbox.id)
@@ -121,37 +144,87 @@ class MailDelivery:
                 return False
             row, member = found
             row.attempts += 1
-            if self.mailer is None or not member.active:
+            cancelled = self._why_not(row, member)
+            if cancelled is not None:
                 row.state = OutboxState.CANCELLED
-                row.last_error = MAIL_OFF if self.mailer is None else "the account is disabled"
+                row.last_error = cancelled
                 return True
             try:
-                mail = render_staff_mail(row, member, self.sender, self.public_url, self.timezone)
-                await self.mailer.send(mail)
-            except PermanentFailure as exc:
+                if row.channel == OutboxChannel.TELEGRAM:
+                    await self._send_telegram(session, row, member)
+                else:
+                    await self._send_mail(session, row, member)
+            except RetryLater as exc:
+                if self.pacer is not None:
+                    await self.pacer.pause(exc.retry_after)
+                row.attempts -= 1  # being asked to wait is not a failed attempt
+                row.next_attempt_at = utcnow() + dt.timedelta(seconds=exc.retry_after)
+                record_failure(row, str(exc), utcnow())
+                return True
+            except (PermanentFailure, RecipientUnreachable) as exc:
                 row.state = OutboxState.FAILED
                 record_failure(row, f"refused: {exc}", utcnow())
-                logger.warning("mail %d to %s refused: %s", row.id, member.email, exc)
+                logger.warning("outbox %d to %s refused: %s", row.id, member.email, exc)
                 return True
             except Exception as exc:
                 record_failure(row, f"{type(exc).__name__}: {exc}", utcnow())
                 if row.attempts >= self.settings.max_attempts:
                     row.state = OutboxState.FAILED
-                    logger.error("mail %d: giving up after %d attempts", row.id, row.attempts)
+                    logger.error("outbox %d: giving up after %d attempts", row.id, row.attempts)
                 else:
                     row.next_attempt_at = utcnow() + backoff(self.settings, row.attempts)
-                    logger.warning("mail %d: attempt %d failed: %s", row.id, row.attempts, exc)
+                    logger.warning("outbox %d: attempt %d failed: %s", row.id, row.attempts, exc)
                 return True
             row.state = OutboxState.SENT
             row.sent_at = utcnow()
             return True
+
+    def _why_not(self, row: Outbox, member: Staff) -> str | None:
+        """Why this row will never go (it is cancelled, not retried), or None."""
+        if not member.active:
+            return "the account is disabled"
+        if row.channel == OutboxChannel.EMAIL:
+            return MAIL_OFF if self.mailer is None else None
+        if self.chat is None:
+            return TELEGRAM_OFF
+        if member.telegram_chat_id is None:
+            return "the account is no longer linked to Telegram"
+        if row.template != Template.DIGEST or self.digests is None:
+            return f"no Telegram message for {row.template!r}"
+        return None
+
+    async def _send_mail(self, session: AsyncSession, row: Outbox, member: Staff) -> None:
+        assert self.mailer is not None
+        if row.template == Template.DIGEST:
+            if self.digests is None:
+                raise PermanentFailure("this worker cannot render digests")
+            mail = await self.digests.mail(session, row, member, self.sender)
+        else:
+            mail = render_staff_mail(row, member, self.sender, self.public_url, self.timezone)
+        await self.mailer.send(mail)
+
+    async def _send_telegram(self, session: AsyncSession, row: Outbox, member: Staff) -> None:
+        assert self.chat is not None
+        assert self.digests is not None
+        assert member.telegram_chat_id is not None
+        chat_id = member.telegram_chat_id
+        photo, caption = await self.digests.telegram(session, row, member)
+        if self.pacer is None:
+            receipt = await self.chat.send_photo(chat_id, photo, caption)
+        else:
+            slot = await self.pacer.take_slot()
+            try:
+                receipt = await self.chat.send_photo(chat_id, photo, caption)
+            finally:
+                await self.pacer.release_slot(slot, chat_id)
+        row.external_id = receipt.external_id
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 busy = await self.deliver_next()
             except Exception:
-                logger.exception("mail delivery: could not reach the database")
+                logger.exception("staff delivery: could not reach the database")
                 busy = False
             if not busy:
                 with contextlib.suppress(TimeoutError):

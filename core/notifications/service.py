@@ -39,7 +39,7 @@ async def notify_residents(
         Resident.telegram_chat_id.is_not(None),
     )
     rows = [
-        _pending(
+        new_pending_row(
             session,
             channel=OutboxChannel.TELEGRAM,
             resident_id=resident.id,
@@ -56,7 +56,7 @@ async def notify_residents(
     return rows
 
 
-def _pending(session: AsyncSession, **fields: Any) -> Outbox:
+def new_pending_row(session: AsyncSession, **fields: Any) -> Outbox:
     row = Outbox(state=OutboxState.PENDING, next_attempt_at=utcnow(), **fields)
     session.add(row)
     return row
@@ -88,7 +88,7 @@ async def notify_staff(
         return []
     statement = sa.select(Staff).where(Staff.id.in_(ids), Staff.active.is_(True))
     rows = [
-        _pending(
+        new_pending_row(
             session,
             channel=OutboxChannel.EMAIL,
             staff_id=member.id,

@@ -9,4 +9,5 @@ class Template(StrEnum):
     INFO_REQUESTED = "ticket.info_requested"  # params: reference; text: the question
     RATING_REMINDER = "ticket.rating_reminder"  # params: reference, intent
     ESCALATION = "staff.escalation"  # params: reference, partner, level, due
-    NOT_FIXED = "staff.not_fixed"  # params: reference, partner  # params: reference, partner
+    NOT_FIXED = "staff.not_fixed"  # params: reference, partner
+    DIGEST = "staff.digest"  # params: week, scope (a frozen core.digest.models.Digest)

@@ -83,7 +83,12 @@ async def add_ticket(
 
 
 async def rate(
-    session: AsyncSession, ticket: Ticket, at: str, answer: RatingAnswer, score: int | None, text: str
+    session: AsyncSession,
+    ticket: Ticket,
+    at: str,
+    answer: RatingAnswer,
+    score: int | None,
+    text: str,
 ) -> None:
     session.add(
         Rating(ticket_id=ticket.id, answer=answer, score=score, comment=text, created_at=utc(at))

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email
+import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from email.message import Message as MimeMessage
+from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from aiogram import Bot
+from aiosmtpd.controller import Controller
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import create_bot
@@ -119,3 +124,32 @@ async def denv(
 ) -> AsyncIterator[DeliveryEnv]:
     async with delivery_env(request.param, tmp_path, catalog) as env:
         yield env
+
+
+class Inbox:
+    """A real SMTP server's handler (aiosmtpd on loopback): keeps what it received, parsed."""
+
+    def __init__(self) -> None:
+        self.received: list[MimeMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(email.message_from_bytes(envelope.content, policy=default_policy))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

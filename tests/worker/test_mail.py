@@ -5,60 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import email
-import socket
-from collections.abc import Iterator
-from email.message import Message as MimeMessage
-from email.policy import default as default_policy
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from core.config import DeliverySettings, SmtpSettings
 from core.db import transaction, utcnow
 from core.i18n import gettext
 from core.intents.catalog import Catalog
-from core.notifications.mail import MAIL_OFF, MailDelivery
+from core.notifications.mail import MAIL_OFF, StaffDelivery
 from core.notifications.models import Outbox, OutboxChannel, OutboxState
 from core.partners.models import Partner
 from core.staff.models import Role
 from core.tickets.targets import escalate_overdue
 from tests.factories import create_staff, open_ticket
-from tests.worker.conftest import DeliveryEnv, delivery_env
+from tests.worker.conftest import DeliveryEnv, Inbox, delivery_env, free_port
 from worker.mailer import SmtpMailer
 
 PUBLIC_URL = "https://desk.riverton.example"
 QUICK = DeliverySettings(backoff_seconds=0.01, max_attempts=3, poll_seconds=0.02)
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.received: list[MimeMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 async def _overdue_ticket_for_a_german_manager(env: DeliveryEnv) -> tuple[str, int, str]:
@@ -73,8 +39,8 @@ async def _overdue_ticket_for_a_german_manager(env: DeliveryEnv) -> tuple[str, i
         return manager.email, ticket.id, ticket.reference
 
 
-def _mail(env: DeliveryEnv, mailer: SmtpMailer | None) -> MailDelivery:
-    return MailDelivery(env.sessions, mailer, QUICK, "desk@riverton.example", PUBLIC_URL, dt.UTC)
+def _mail(env: DeliveryEnv, mailer: SmtpMailer | None) -> StaffDelivery:
+    return StaffDelivery(env.sessions, mailer, QUICK, "desk@riverton.example", PUBLIC_URL, dt.UTC)
 
 
 async def _states(env: DeliveryEnv) -> list[tuple[OutboxState, str | None]]:
@@ -110,7 +76,7 @@ async def test_a_mail_server_that_is_down_is_retried_then_reported(
 ) -> None:
     async with delivery_env("sqlite", tmp_path, catalog) as env:
         await _overdue_ticket_for_a_german_manager(env)
-        delivery = _mail(env, SmtpMailer(SmtpSettings(host="127.0.0.1", port=_free_port())))
+        delivery = _mail(env, SmtpMailer(SmtpSettings(host="127.0.0.1", port=free_port())))
         await delivery.deliver_next()
         [(state, error)] = await _states(env)
         assert state is OutboxState.PENDING and error and "Connect" in error
