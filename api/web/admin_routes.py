@@ -1,5 +1,6 @@
 """Admin pages: staff, partners, canned replies; coordinators' review of learned examples;
-everyone's own API tokens. Permissions are checked by the core services, not by these pages."""
+everyone's own API tokens and Telegram link. Permissions are checked by the core services,
+not by these pages."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import DeskServices, Session
-from api.web.deps import SignedIn, require_csrf
+from api.web.deps import SignedIn, Staffer, require_csrf
 from api.web.templating import render
 from core.access import Capability, require
 from core.errors import DomainError, NotFound, ValidationFailed
@@ -21,7 +23,7 @@ from core.partners.models import PartnerKind
 from core.partners.repository import PartnerRepository
 from core.partners.schemas import PartnerData
 from core.replies import service as replies
-from core.staff import tokens
+from core.staff import telegram_link, tokens
 from core.staff.models import Role
 from core.staff.repository import StaffRepository
 from core.staff.schemas import StaffCreate
@@ -240,11 +242,26 @@ async def delete_learned(
 async def account(
     request: Request, staffer: SignedIn, db: Session, secret: str | None = None
 ) -> Response:
+    return await _account_page(request, staffer, db, secret=secret)
+
+
+async def _account_page(
+    request: Request,
+    staffer: Staffer,
+    db: AsyncSession,
+    *,
+    secret: str | None = None,
+    link_code: str | None = None,
+) -> Response:
+    """The account page; a new API token or Telegram link code is shown this once."""
+    bot = request.app.state.civicdesk.settings.bot_username
     context = {
         "staffer": staffer,
         "csrf": staffer.web.csrf,
         "secret": secret,
         "tokens": await tokens.list_tokens(db, staffer.actor, staffer.staff.id),
+        "link_code": link_code,
+        "telegram_bot": f"@{bot}" if bot else None,
     }
     return render(request, "account.html", context, locale=staffer.locale)
 
@@ -268,4 +285,20 @@ async def revoke_token(
 ) -> Response:
     require_csrf(staffer.web, csrf_token)
     await tokens.revoke_token(db, staffer.actor, token_id)
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/telegram")
+async def link_telegram(
+    request: Request, staffer: SignedIn, db: Session, csrf_token: Token = ""
+) -> Response:
+    require_csrf(staffer.web, csrf_token)
+    code = await telegram_link.start_link(db, staffer.staff)
+    return await _account_page(request, staffer, db, link_code=code)
+
+
+@router.post("/account/telegram/unlink")
+async def unlink_telegram(staffer: SignedIn, db: Session, csrf_token: Token = "") -> Response:
+    require_csrf(staffer.web, csrf_token)
+    await telegram_link.unlink(db, staffer.staff)
     return RedirectResponse("/account", status_code=303)

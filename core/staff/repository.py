@@ -19,6 +19,14 @@ class StaffRepository:
         statement = sa.select(Staff).where(Staff.email == email.strip().lower())
         return (await self.session.execute(statement)).scalar_one_or_none()
 
+    async def by_link_code_hash(self, code_hash: str) -> Staff | None:
+        statement = sa.select(Staff).where(Staff.telegram_link_code_hash == code_hash)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def by_telegram_chat(self, chat_id: int) -> Staff | None:
+        statement = sa.select(Staff).where(Staff.telegram_chat_id == chat_id)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
     async def all(self, *, partner_id: int | None = None, role: Role | None = None) -> list[Staff]:
         statement = sa.select(Staff).order_by(Staff.email)
         if partner_id is not None:
