@@ -32,6 +32,9 @@ COMMANDS = [
     ["partners", "list"],
     ["intents"],
     ["intents", "check"],
+    ["digest"],
+    ["digest", "preview"],
+    ["digest", "send"],
 ]
 
 
@@ -308,3 +311,27 @@ def test_api_tokens(civicdesk: Civicdesk) -> None:
     unknown = civicdesk("staff", "token", "create", "ghost@city.example", "--name", "x")
     assert unknown.code == 1 and "no staff account" in one_clean_line(unknown)
     assert civicdesk("staff", "token", "revoke", "999").code == 1
+
+
+def test_digest_preview_and_send(civicdesk: Civicdesk, isolated_env: Path) -> None:
+    assert civicdesk("demo", "--seed-only").code == 0
+    out = isolated_env / "digest.html"
+    preview = civicdesk(
+        "digest", "preview", "--staff", "roads.manager@riverton.example", "--week", "2026-W40",
+        "--out", str(out),
+    )  # fmt: skip
+    assert preview.code == 0, preview.err
+    html = out.read_text(encoding="utf-8")
+    assert "<html" in html and html.count('src="data:image/png;base64,') == 3
+    refused = civicdesk("digest", "preview", "--staff", "nobody@riverton.example", "--out", "x")
+    assert refused.code == 1 and "gets no digest" in one_clean_line(refused)
+    bad_week = civicdesk("digest", "send", "--week", "2026-W60")
+    assert bad_week.code == 2 and "has no week 60" in bad_week.err
+
+    sent = civicdesk("digest", "send", "--week", "2026-W40", "--wait", "0")
+    assert sent.code == 0, sent.err
+    assert re.search(r"2026-W40: queued \d+ message\(s\)", sent.out)
+    assert "roads.manager@riverton.example" in sent.out and "pending" in sent.out
+    assert "still queued" in sent.out
+    again = civicdesk("digest", "send", "--week", "2026-W40", "--wait", "0")
+    assert "nothing to send" in again.out  # queued once per person, however often it runs

@@ -31,6 +31,7 @@ from core.staff.models import Role
 from tests.factories import create_staff, open_ticket
 from tests.worker.conftest import FAST, DeliveryEnv, Inbox, delivery_env, free_port
 from worker.mailer import SmtpMailer
+from worker.runner import run_worker
 
 PUBLIC_URL = "https://desk.riverton.example"
 MANAGER_CHAT = 777_001
@@ -212,3 +213,29 @@ async def test_a_failed_send_is_retried_and_reported_and_the_others_go(
     telegram = next(row for row in rows.values() if row.channel is OutboxChannel.TELEGRAM)
     assert telegram.attempts == 2 and "Internal Server Error" in (telegram.last_error or "")
     assert [message["To"] for message in handler.received] == [made["manager"]]
+
+
+async def test_a_worker_started_after_the_scheduled_time_sends_the_missed_digest_once(
+    tmp_path: Path, catalog: Catalog, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    smtp_settings = {"host": "127.0.0.1", "port": port}
+    async with delivery_env("postgresql", tmp_path, catalog, smtp=smtp_settings) as env:
+        made = await _week_with_people(env)
+        for _start in range(2):  # started twice: the week goes once
+            stop = asyncio.Event()
+            worker = asyncio.create_task(run_worker(env.services, env.sessions, stop))
+            for _ in range(300):
+                if len(inbox.received) >= 3 and len(env.stub.uploads) >= 1:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)
+            stop.set()
+            await asyncio.wait_for(worker, 10)
+    digests = [  # the overdue ticket also brought the roads manager an escalation mail
+        message["To"]
+        for message in inbox.received
+        if message.get_content_type() == "multipart/alternative"
+    ]
+    assert sorted(digests) == sorted([made["manager"], made["coordinator"]])
+    assert len(env.stub.uploads) == 1
