@@ -1,13 +1,15 @@
-"""Assemble one scope's week: headline figures, groups, equity, the previous week to compare.
+"""Assemble a week's figures for the city and for every partner: headline figures, groups,
+equity, and the previous week to compare.
 
-The result is plain JSON (stored in `digests.figures`), so that a digest rendered months later
-shows exactly what its managers were sent.
+Every query runs twice per week whatever the number of partners: once for the whole city, once
+grouped by partner for all partners together. The result is plain JSON per scope (stored in
+`digests.figures`), so that a digest rendered months later shows exactly what was sent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,26 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
 from core.digest.equity import equity_flags
-from core.digest.figures import ScopeQueries, Window
+from core.digest.figures import Key, WeekQueries, Window
 from core.digest.weeks import Week
 from core.tickets.models import Ticket
 
 FIGURES_VERSION = 1
 UNKNOWN_DISTRICT = ""
-
-
-def _groupings(partner_id: int | None) -> dict[str, Any]:
-    """What a scope is broken down by: languages and districts (equity), and partners for the
-    city or services for one partner (the "share within target" chart)."""
-    groups: dict[str, Any] = {
-        "language": Ticket.language,
-        "district": sa.func.coalesce(Ticket.district, UNKNOWN_DISTRICT),
-    }
-    if partner_id is None:
-        groups["partner"] = Ticket.partner_id
-    else:
-        groups["intent"] = Ticket.intent_code
-    return groups
+EQUITY_GROUPINGS = {
+    "language": Ticket.language,
+    "district": sa.func.coalesce(Ticket.district, UNKNOWN_DISTRICT),
+}
+# The city is also broken down by partner, a partner by service (the "within target" chart).
+CITY_GROUPINGS = {**EQUITY_GROUPINGS, "partner": Ticket.partner_id}
+PARTNER_GROUPINGS = {**EQUITY_GROUPINGS, "intent": Ticket.intent_code}
 
 
 def _empty_times() -> dict[str, Any]:
@@ -57,20 +52,67 @@ def _empty_satisfaction() -> dict[str, Any]:
     return {"ratings": 0, "average": None, "fixed_share": None}
 
 
-async def overall_figures(queries: ScopeQueries, window: Window) -> dict[str, Any]:
-    """The scope's figures as a whole (no breakdown)."""
-    return {
-        "new": (await queries.count_by(None, window.contains(Ticket.created_at))).get(None, 0),
-        "resolved": (await queries.count_by(None, window.contains(Ticket.resolved_at))).get(
-            None, 0
-        ),
-        "first_response": (await queries.times("first_response", window, None)).get(
-            None, _empty_times()
-        ),
-        "resolution": (await queries.times("resolution", window, None)).get(None, _empty_times()),
-        "backlog": (await queries.backlog(window.end)).get(None, _empty_backlog()),
-        **(await queries.satisfaction(window, None)).get(None, _empty_satisfaction()),
-    }
+class Measured:
+    """The week's measurements in one mode (city, or all partners), by (partner, group)."""
+
+    def __init__(self) -> None:
+        self.new: dict[Key, int] = {}
+        self.resolved: dict[Key, int] = {}
+        self.first: dict[Key, dict[str, Any]] = {}
+        self.resolution: dict[Key, dict[str, Any]] = {}
+        self.rated: dict[Key, dict[str, Any]] = {}
+        self.backlog: dict[Key, dict[str, Any]] = {}
+
+    @classmethod
+    async def of(cls, queries: WeekQueries, window: Window, group: Any = None) -> Measured:
+        measured = cls()
+        measured.new = await queries.count_by(group, window.contains(Ticket.created_at))
+        measured.resolved = await queries.count_by(group, window.contains(Ticket.resolved_at))
+        measured.first = await queries.times("first_response", window, group)
+        measured.resolution = await queries.times("resolution", window, group)
+        measured.rated = await queries.satisfaction(window, group)
+        measured.backlog = await queries.backlog(window.end, group)
+        return measured
+
+    def keys(self) -> set[Key]:
+        return (
+            set(self.new)
+            | set(self.resolved)
+            | set(self.first)
+            | set(self.resolution)
+            | set(self.rated)
+            | set(self.backlog)
+        )
+
+    def overall(self, key: Key) -> dict[str, Any]:
+        return {
+            "new": self.new.get(key, 0),
+            "resolved": self.resolved.get(key, 0),
+            "first_response": self.first.get(key, _empty_times()),
+            "resolution": self.resolution.get(key, _empty_times()),
+            "backlog": self.backlog.get(key, _empty_backlog()),
+            **self.rated.get(key, _empty_satisfaction()),
+        }
+
+    def group_rows(
+        self, partner: Any, dimension: str, names: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        rows = []
+        for key in self.keys():
+            if key[0] != partner:
+                continue
+            figures = self.overall(key)
+            label = str(key[1]) if key[1] is not None else ""
+            rows.append(
+                {
+                    "key": label,
+                    "label": names.get(label) if dimension == "partner" else None,
+                    **figures,
+                    "backlog": figures["backlog"]["count"],
+                }
+            )
+        rows.sort(key=lambda row: (-row["new"], -row["resolved"], row["key"]))
+        return rows
 
 
 def headline(overall: Mapping[str, Any]) -> dict[str, Any]:
@@ -87,37 +129,88 @@ def headline(overall: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _key(value: Hashable) -> str:
-    return "" if value is None else str(value)
+class ModeFigures:
+    """Everything one mode measures for a week, then cut per scope."""
+
+    def __init__(self, queries: WeekQueries, groupings: Mapping[str, Any]) -> None:
+        self.queries = queries
+        self.groupings = groupings
+
+    async def measure(self, week: Week, timezone: ZoneInfo) -> None:
+        queries = self.queries
+        self.day_starts = week.day_starts(timezone)
+        self.window = window = Window(self.day_starts[0], self.day_starts[-1])
+        previous = Window(*week.previous().bounds(timezone))
+        self.now = await Measured.of(queries, window)
+        self.before = await Measured.of(queries, previous)
+        self.groups = {
+            name: await Measured.of(queries, window, column)
+            for name, column in self.groupings.items()
+        }
+        self.closed = await queries.count_by(None, window.contains(Ticket.closed_at))
+        self.reopened = await queries.reopened(window)
+        self.overdue = await queries.oldest_overdue(window.end)
+        self.comments = await queries.comments(window)
+        self.per_day = await queries.per_day(self.day_starts)
+        self.intents = await queries.intents(window)
+
+    def scope(self, week: Week, partner: int | None, names: Mapping[str, str]) -> dict[str, Any]:
+        key = (partner, None)
+        overall = self.now.overall(key)
+        groups = {
+            name: measured.group_rows(partner, name, names)
+            for name, measured in self.groups.items()
+        }
+        top, rises = self.intents.get(partner, ([], []))
+        return {
+            "version": FIGURES_VERSION,
+            "week": str(week),
+            "partner_id": partner,
+            "partner_name": names.get(str(partner)) if partner is not None else None,
+            "start": self.window.start.isoformat(),
+            "end": self.window.end.isoformat(),
+            "days": [day.isoformat() for day in week.days()],
+            "computed_at": utcnow().isoformat(),
+            "totals": {
+                "new": overall["new"],
+                "resolved": overall["resolved"],
+                "closed": self.closed.get(key, 0),
+                "reopened": self.reopened.get(partner, 0),
+            },
+            "headline": headline(overall),
+            "previous": headline(self.before.overall(key)),
+            "overall": overall,
+            "overdue": self.overdue.get(partner, []),
+            "comments": self.comments.get(partner, []),
+            "per_day": self.per_day.get(partner, [{"new": 0, "resolved": 0} for _ in range(7)]),
+            "top_intents": top,
+            "rises": rises,
+            "groups": groups,
+            "flags": equity_flags(overall, groups),
+        }
 
 
-async def _groups(
-    queries: ScopeQueries, window: Window, names: Mapping[str, str]
-) -> dict[str, list[dict[str, Any]]]:
-    result: dict[str, list[dict[str, Any]]] = {}
-    for dimension, column in _groupings(queries.partner_id).items():
-        new = await queries.count_by(column, window.contains(Ticket.created_at))
-        resolved = await queries.count_by(column, window.contains(Ticket.resolved_at))
-        first = await queries.times("first_response", window, column)
-        resolution = await queries.times("resolution", window, column)
-        rated = await queries.satisfaction(window, column)
-        backlog = await queries.backlog(window.end, column)
-        keys = set(new) | set(resolved) | set(first) | set(resolution) | set(rated) | set(backlog)
-        rows = [
-            {
-                "key": _key(key),
-                "label": names.get(_key(key)) if dimension == "partner" else None,
-                "new": new.get(key, 0),
-                "resolved": resolved.get(key, 0),
-                "backlog": backlog.get(key, {}).get("count", 0),
-                "first_response": first.get(key, _empty_times()),
-                "resolution": resolution.get(key, _empty_times()),
-                **rated.get(key, _empty_satisfaction()),
-            }
-            for key in keys
-        ]
-        rows.sort(key=lambda row: (-row["new"], -row["resolved"], row["key"]))
-        result[dimension] = rows
+async def compute_week(
+    session: AsyncSession,
+    week: Week,
+    timezone: ZoneInfo,
+    partner_names: Mapping[str, str],
+    *,
+    city: bool = True,
+    partners: Iterable[int] = (),
+) -> dict[int | None, dict[str, Any]]:
+    """The week's figures for the city (key None, if `city`) and for each of `partners`."""
+    wanted = list(partners)
+    result: dict[int | None, dict[str, Any]] = {}
+    if city:
+        whole = ModeFigures(WeekQueries(session, by_partner=False), CITY_GROUPINGS)
+        await whole.measure(week, timezone)
+        result[None] = whole.scope(week, None, partner_names)
+    if wanted:
+        each = ModeFigures(WeekQueries(session, by_partner=True), PARTNER_GROUPINGS)
+        await each.measure(week, timezone)
+        for partner in wanted:
+            result[partner] = each.scope(week, partner, partner_names)
     return result
 
 
@@ -128,45 +221,12 @@ async def compute_scope(
     partner_id: int | None,
     partner_names: Mapping[str, str],
 ) -> dict[str, Any]:
-    """All figures of one week for the city (`partner_id` None) or one partner."""
-    day_starts = week.day_starts(timezone)
-    window = Window(day_starts[0], day_starts[-1])
-    previous = Window(*week.previous().bounds(timezone))
-    queries = ScopeQueries(session, partner_id)
-    overall = await overall_figures(queries, window)
-    closed = await queries.count_by(None, window.contains(Ticket.closed_at))
-    top, rises = await queries.intents(window)
-    groups = await _groups(queries, window, partner_names)
-    return {
-        "version": FIGURES_VERSION,
-        "week": str(week),
-        "partner_id": partner_id,
-        "partner_name": partner_names.get(str(partner_id)) if partner_id is not None else None,
-        "start": window.start.isoformat(),
-        "end": window.end.isoformat(),
-        "days": [day.isoformat() for day in week.days()],
-        "computed_at": utcnow().isoformat(),
-        "totals": {
-            "new": overall["new"],
-            "resolved": overall["resolved"],
-            "closed": closed.get(None, 0),
-            "reopened": await queries.reopened(window),
-        },
-        "headline": headline(overall),
-        "previous": headline(await overall_figures(queries, previous)),
-        "overall": overall,
-        "overdue": await queries.oldest_overdue(window.end),
-        "comments": await queries.comments(window),
-        "per_day": await queries.per_day(day_starts),
-        "top_intents": top,
-        "rises": rises,
-        "groups": groups,
-        "flags": equity_flags(overall, groups),
-    }
-
-
-def week_of(figures: Mapping[str, Any]) -> Week:
-    return Week.parse(figures["week"])
+    """One week's figures for the city (`partner_id` None) or one partner."""
+    partners = [partner_id] if partner_id is not None else []
+    computed = await compute_week(
+        session, week, timezone, partner_names, city=partner_id is None, partners=partners
+    )
+    return computed[partner_id]
 
 
 def end_of(figures: Mapping[str, Any]) -> dt.datetime:

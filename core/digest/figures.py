@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Hashable, Iterable
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,68 +67,76 @@ def status_in(statuses: Iterable[TicketStatus]) -> sa.ColumnElement[bool]:
     return Ticket.status.in_(values)
 
 
-class ScopeQueries:
-    """The figures of one scope; `partner_id` None is the whole city."""
+Key = tuple[Any, Any]  # (partner id, or None for the whole city; the group's value, or None)
 
-    def __init__(self, session: AsyncSession, partner_id: int | None) -> None:
+
+class WeekQueries:
+    """One week's figures, either for the whole city (`by_partner` False: every key's partner is
+    None) or for every partner at once (`by_partner` True: one pass over the week serves all
+    partners, so the cost does not grow with their number)."""
+
+    def __init__(self, session: AsyncSession, by_partner: bool) -> None:
         self.session = session
-        self.partner_id = partner_id
+        self.by_partner = by_partner
+
+    def keys(self, group: Any = None) -> list[Any]:
+        partner = Ticket.partner_id if self.by_partner else sa.literal(None)
+        return [partner, group if group is not None else sa.literal(None)]
 
     def tickets(self, *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
-        statement = sa.select(Ticket.id).where(*where)
-        if self.partner_id is not None:
-            statement = statement.where(Ticket.partner_id == self.partner_id)
-        return statement
+        return sa.select(Ticket.id).where(*where)
 
-    async def count_by(self, group: Any, *where: sa.ColumnElement[bool]) -> dict[Hashable, int]:
-        key = group if group is not None else sa.literal(None)
-        statement = self.tickets(*where).with_only_columns(key, sa.func.count()).group_by(key)
-        return {row[0]: int(row[1]) for row in (await self.session.execute(statement)).all()}
+    async def _grouped(self, statement: sa.Select[Any]) -> list[Any]:
+        return list((await self.session.execute(statement)).all())
 
-    async def times(self, kind: str, window: Window, group: Any) -> dict[Hashable, dict[str, Any]]:
+    async def count_by(self, group: Any, *where: sa.ColumnElement[bool]) -> dict[Key, int]:
+        keys = self.keys(group)
+        statement = self.tickets(*where).with_only_columns(*keys, sa.func.count()).group_by(*keys)
+        return {(row[0], row[1]): int(row[2]) for row in await self._grouped(statement)}
+
+    async def times(self, kind: str, window: Window, group: Any) -> dict[Key, dict[str, Any]]:
         """Percentiles and share within target of first response or resolution times."""
         moment, due = (
             (Ticket.first_response_at, Ticket.first_response_due_at)
             if kind == "first_response"
             else (Ticket.resolved_at, Ticket.resolution_due_at)
         )
+        keys = self.keys(group)
         source = self.tickets(window.contains(moment))
         measured = await percentiles_by_group(
-            self.session, seconds_between(moment, Ticket.created_at), group, source
+            self.session, seconds_between(moment, Ticket.created_at), keys, source
         )
-        key = group if group is not None else sa.literal(None)
         within = sa.func.sum(sa.case((moment <= due, 1), else_=0))
-        with_target = sa.func.count(due)
-        statement = source.with_only_columns(key, within, with_target).group_by(key)
-        for group_key, within_count, target_count in (await self.session.execute(statement)).all():
-            entry = measured.setdefault(group_key, {"count": 0, "p50": None, "p90": None})
+        statement = source.with_only_columns(*keys, within, sa.func.count(due)).group_by(*keys)
+        result: dict[Key, dict[str, Any]] = {}
+        for partner, value, within_count, target_count in await self._grouped(statement):
+            entry = dict(measured.get((partner, value), {"count": 0, "p50": None, "p90": None}))
             entry["within"] = int(within_count or 0)
             entry["with_target"] = int(target_count or 0)
             entry["share"] = int(within_count or 0) / int(target_count) if target_count else None
-        return measured
+            result[(partner, value)] = entry
+        return result
 
-    async def satisfaction(self, window: Window, group: Any) -> dict[Hashable, dict[str, Any]]:
-        key = group if group is not None else sa.literal(None)
+    async def satisfaction(self, window: Window, group: Any) -> dict[Key, dict[str, Any]]:
+        keys = self.keys(group)
         statement = (
             sa.select(
-                key,
+                *keys,
                 sa.func.count(Rating.id),
                 sa.func.avg(Rating.score),
                 sa.func.sum(sa.case((Rating.answer == RatingAnswer.YES, 1), else_=0)),
             )
             .join(Ticket, Ticket.id == Rating.ticket_id)
             .where(window.contains(Rating.created_at))
-            .group_by(key)
+            .group_by(*keys)
         )
-        if self.partner_id is not None:
-            statement = statement.where(Ticket.partner_id == self.partner_id)
         return {
-            row[0]: {
-                "ratings": int(row[1]),
-                "average": float(row[2]) if row[2] is not None else None,
-                "fixed_share": int(row[3] or 0) / int(row[1]) if row[1] else None,
+            (row[0], row[1]): {
+                "ratings": int(row[2]),
+                "average": float(row[3]) if row[3] is not None else None,
+                "fixed_share": int(row[4] or 0) / int(row[2]) if row[2] else None,
             }
-            for row in (await self.session.execute(statement)).all()
+            for row in await self._grouped(statement)
         }
 
     def open_at(self, end: dt.datetime) -> list[sa.ColumnElement[bool]]:
@@ -140,27 +149,25 @@ class ScopeQueries:
             sa.or_(Ticket.closed_at.is_(None), Ticket.closed_at >= end),
         ]
 
-    async def backlog(self, end: dt.datetime, group: Any = None) -> dict[Hashable, dict[str, Any]]:
+    async def backlog(self, end: dt.datetime, group: Any = None) -> dict[Key, dict[str, Any]]:
         open_then = self.open_at(end)
+        keys = self.keys(group)
         age = seconds_between(_instant(end), Ticket.created_at)
-        ages = await percentiles_by_group(self.session, age, group, self.tickets(*open_then))
-        key = group if group is not None else sa.literal(None)
+        ages = await percentiles_by_group(self.session, age, keys, self.tickets(*open_then))
         statement = (
             self.tickets(*open_then)
             .with_only_columns(
-                key,
+                *keys,
                 sa.func.sum(sa.case((Ticket.created_at < end - WEEK, 1), else_=0)),
                 sa.func.sum(sa.case((Ticket.created_at < end - MONTH, 1), else_=0)),
                 sa.func.sum(sa.case((Ticket.resolution_due_at < end, 1), else_=0)),
             )
-            .group_by(key)
+            .group_by(*keys)
         )
-        result: dict[Hashable, dict[str, Any]] = {}
-        for group_key, older_week, older_month, overdue in (
-            await self.session.execute(statement)
-        ).all():
-            measured = ages.get(group_key, {})
-            result[group_key] = {
+        result: dict[Key, dict[str, Any]] = {}
+        for partner, value, older_week, older_month, overdue in await self._grouped(statement):
+            measured = ages.get((partner, value), {})
+            result[(partner, value)] = {
                 "count": int(measured.get("count") or 0),
                 "age_p50": measured.get("p50"),
                 "age_p90": measured.get("p90"),
@@ -170,50 +177,62 @@ class ScopeQueries:
             }
         return result
 
-    async def oldest_overdue(self, end: dt.datetime) -> list[dict[str, Any]]:
-        statement = (
-            self.tickets(*self.open_at(end), Ticket.resolution_due_at < end)
-            .with_only_columns(
-                Ticket.id,
-                Ticket.reference,
-                Ticket.intent_code,
-                Ticket.resolution_due_at,
-                Ticket.language,
-                Ticket.district,
-            )
-            .order_by(Ticket.resolution_due_at, Ticket.id)
-            .limit(OVERDUE_LISTED)
-        )
-        return [
-            {
-                "ticket_id": row.id,
-                "reference": row.reference,
-                "intent": row.intent_code,
-                "due_at": row.resolution_due_at.isoformat(),
-                "language": row.language,
-                "district": row.district,
-            }
-            for row in (await self.session.execute(statement)).all()
-        ]
+    def _first_per_partner(
+        self, statement: sa.Select[Any], order: list[Any], limit: int
+    ) -> sa.Select[Any]:
+        """The first `limit` rows in `order` for the city, or for each partner."""
+        rank = sa.func.row_number().over(partition_by=self.keys()[0], order_by=order)
+        ranked = statement.add_columns(rank.label("place")).subquery()
+        return sa.select(ranked).where(ranked.c.place <= limit).order_by(ranked.c.place)
 
-    async def reopened(self, window: Window) -> int:
+    async def oldest_overdue(self, end: dt.datetime) -> dict[Any, list[dict[str, Any]]]:
+        statement = self.tickets(*self.open_at(end), Ticket.resolution_due_at < end)
+        statement = statement.with_only_columns(
+            self.keys()[0].label("partner"),
+            Ticket.id,
+            Ticket.reference,
+            Ticket.intent_code,
+            Ticket.resolution_due_at,
+            Ticket.language,
+            Ticket.district,
+        )
+        ordered = self._first_per_partner(
+            statement, [Ticket.resolution_due_at, Ticket.id], OVERDUE_LISTED
+        )
+        result: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+        for row in await self._grouped(ordered):
+            due = row.resolution_due_at
+            result[row.partner].append(
+                {
+                    "ticket_id": row.id,
+                    "reference": row.reference,
+                    "intent": row.intent_code,
+                    "due_at": due.astimezone(dt.UTC).isoformat(),
+                    "language": row.language,
+                    "district": row.district,
+                }
+            )
+        return result
+
+    async def reopened(self, window: Window) -> dict[Any, int]:
+        partner = self.keys()[0]
         statement = (
-            sa.select(sa.func.count(TicketEvent.id))
+            sa.select(partner, sa.func.count(TicketEvent.id))
             .join(Ticket, Ticket.id == TicketEvent.ticket_id)
             .where(
                 TicketEvent.kind == EventKind.STATUS_CHANGED,
                 window.contains(TicketEvent.created_at),
                 TicketEvent.after["status"].as_string() == TicketStatus.REOPENED.value,
             )
+            .group_by(partner)
         )
-        if self.partner_id is not None:
-            statement = statement.where(Ticket.partner_id == self.partner_id)
-        return int((await self.session.scalar(statement)) or 0)
+        return {row[0]: int(row[1]) for row in await self._grouped(statement)}
 
-    async def comments(self, window: Window) -> list[dict[str, Any]]:
+    async def comments(self, window: Window) -> dict[Any, list[dict[str, Any]]]:
         """Comments worth reading: unhappy ones first, then the newest."""
         statement = (
             sa.select(
+                self.keys()[0].label("partner"),
                 Ticket.id,
                 Ticket.reference,
                 Ticket.language,
@@ -226,67 +245,85 @@ class ScopeQueries:
                 window.contains(Rating.created_at),
                 sa.func.length(sa.func.trim(Rating.comment)) >= COMMENT_MIN_LENGTH,
             )
-            .order_by(
-                sa.case((Rating.answer == RatingAnswer.NO, 0), else_=1),
-                sa.func.coalesce(Rating.score, 6),
-                Rating.created_at.desc(),
-            )
-            .limit(COMMENTS_LISTED)
         )
-        if self.partner_id is not None:
-            statement = statement.where(Ticket.partner_id == self.partner_id)
-        return [
-            {
-                "ticket_id": row.id,
-                "reference": row.reference,
-                "language": row.language,
-                "score": row.score,
-                "answer": row.answer.value,
-                "text": row.comment.strip()[:COMMENT_MAX_LENGTH],
-            }
-            for row in (await self.session.execute(statement)).all()
+        order = [
+            sa.case((Rating.answer == RatingAnswer.NO, 0), else_=1),
+            sa.func.coalesce(Rating.score, 6),
+            Rating.created_at.desc(),
+            Rating.id.desc(),
         ]
+        result: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+        for row in await self._grouped(self._first_per_partner(statement, order, COMMENTS_LISTED)):
+            result[row.partner].append(
+                {
+                    "ticket_id": row.id,
+                    "reference": row.reference,
+                    "language": row.language,
+                    "score": row.score,
+                    "answer": RatingAnswer(row.answer).value,
+                    "text": row.comment.strip()[:COMMENT_MAX_LENGTH],
+                }
+            )
+        return result
 
-    async def per_day(self, day_starts: list[dt.datetime]) -> list[dict[str, int]]:
+    async def per_day(self, day_starts: list[dt.datetime]) -> dict[Any, list[dict[str, int]]]:
         """New and resolved per local day (the days' UTC bounds come from the city's clock)."""
         days = list(itertools.pairwise(day_starts))
         window = Window(day_starts[0], day_starts[-1])
+        partner = self.keys()[0]
 
-        async def daily(moment: Any) -> list[int]:
+        async def daily(moment: Any) -> dict[Any, list[int]]:
             sums = [
                 sa.func.sum(sa.case((sa.and_(moment >= start, moment < end), 1), else_=0))
                 for start, end in days
             ]
-            row = (
-                await self.session.execute(
-                    self.tickets(window.contains(moment)).with_only_columns(*sums)
-                )
-            ).one()
-            return [int(value or 0) for value in row]
+            statement = (
+                self.tickets(window.contains(moment))
+                .with_only_columns(partner, *sums)
+                .group_by(partner)
+            )
+            rows = await self._grouped(statement)
+            return {row[0]: [int(value or 0) for value in row[1:]] for row in rows}
 
         created, resolved = await daily(Ticket.created_at), await daily(Ticket.resolved_at)
-        return [{"new": new, "resolved": done} for new, done in zip(created, resolved, strict=True)]
+        empty = [0] * len(days)
+        return {
+            key: [
+                {"new": new, "resolved": done}
+                for new, done in zip(created.get(key, empty), resolved.get(key, empty), strict=True)
+            ]
+            for key in set(created) | set(resolved)
+        }
 
-    async def intents(self, window: Window) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    async def intents(
+        self, window: Window
+    ) -> dict[Any, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
         """The most requested services, and the biggest rises against the previous weeks."""
         now = await self.count_by(Ticket.intent_code, window.contains(Ticket.created_at))
         earlier = Window(window.start - PREVIOUS_WEEKS_FOR_RISES * WEEK, window.start)
         before = await self.count_by(Ticket.intent_code, earlier.contains(Ticket.created_at))
-        rows: list[dict[str, Any]] = [
-            {
-                "intent": str(intent),
-                "count": count,
-                "previous_average": before.get(intent, 0) / PREVIOUS_WEEKS_FOR_RISES,
-            }
-            for intent, count in now.items()
-        ]
-        top = sorted(rows, key=lambda row: (-row["count"], row["intent"]))[:TOP_INTENTS]
-        rises = [
-            row
-            for row in rows
-            if row["count"] >= RISE_MIN_COUNT
-            and row["count"] >= RISE_FACTOR * row["previous_average"]
-            and row["count"] > row["previous_average"]
-        ]
-        rises.sort(key=lambda row: (-(row["count"] - row["previous_average"]), row["intent"]))
-        return top, rises[:RISES_LISTED]
+        rows: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+        for (partner, intent), count in now.items():
+            rows[partner].append(
+                {
+                    "intent": str(intent),
+                    "count": count,
+                    "previous_average": before.get((partner, intent), 0) / PREVIOUS_WEEKS_FOR_RISES,
+                }
+            )
+        return {partner: _top_and_rises(found) for partner, found in rows.items()}
+
+
+def _top_and_rises(
+    rows: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    top = sorted(rows, key=lambda row: (-row["count"], row["intent"]))[:TOP_INTENTS]
+    rises = [
+        row
+        for row in rows
+        if row["count"] >= RISE_MIN_COUNT
+        and row["count"] >= RISE_FACTOR * row["previous_average"]
+        and row["count"] > row["previous_average"]
+    ]
+    rises.sort(key=lambda row: (-(row["count"] - row["previous_average"]), row["intent"]))
+    return top, rises[:RISES_LISTED]

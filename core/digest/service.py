@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor, StaffActor
-from core.digest.compute import compute_scope
+from core.digest.compute import compute_scope, compute_week
 from core.digest.models import CITY_SCOPE, Digest, partner_scope
 from core.digest.weeks import Week
 from core.errors import Forbidden, NotFound
@@ -82,13 +82,22 @@ async def freeze_week(session: AsyncSession, week: Week, timezone: ZoneInfo) -> 
         for partner in partners
         if partner.active and not partner.is_coordination_unit
     ]
-    for scope, partner_id in wanted:
-        if scope in existing:
-            continue
-        figures = await compute_scope(session, week, timezone, partner_id, names)
-        digest = Digest(week=str(week), scope=scope, partner_id=partner_id, figures=figures)
-        session.add(digest)
-        existing[scope] = digest
+    missing = [(scope, partner_id) for scope, partner_id in wanted if scope not in existing]
+    if missing:
+        computed = await compute_week(
+            session,
+            week,
+            timezone,
+            names,
+            city=any(partner_id is None for _, partner_id in missing),
+            partners=[partner_id for _, partner_id in missing if partner_id is not None],
+        )
+        for scope, partner_id in missing:
+            digest = Digest(
+                week=str(week), scope=scope, partner_id=partner_id, figures=computed[partner_id]
+            )
+            session.add(digest)
+            existing[scope] = digest
     await session.flush()
     return existing
 

@@ -4,7 +4,7 @@ and percentiles computed in the database (window functions), never by loading ti
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,27 +58,30 @@ def _wanted_rank_condition(rank: sa.ColumnElement[int], count: sa.ColumnElement[
 async def percentiles_by_group(
     session: AsyncSession,
     value: sa.ColumnElement[float],
-    group: Any,
+    keys: Sequence[sa.ColumnElement[Any]],
     source: sa.Select[Any],
-) -> dict[Hashable, dict[str, float | int | None]]:
-    """{group key: {"count", "p50", "p90"}} of `value` over the rows `source` selects.
+) -> dict[tuple[Any, ...], dict[str, float | int | None]]:
+    """{(key values): {"count", "p50", "p90"}} of `value` over the rows `source` selects.
 
     `source` is a select with the FROM and WHERE to measure; its columns are replaced. The
-    database ranks the values; only two rows per group and percentile come back.
+    database ranks the values within each group; only the rows the percentiles need come back.
     """
-    key = group if group is not None else sa.literal(None)
+    labelled = [key.label(f"key_{index}") for index, key in enumerate(keys)]
     ranked = source.with_only_columns(
-        key.label("group_key"),
+        *labelled,
         value.label("value"),
-        sa.func.row_number().over(partition_by=key, order_by=value).label("rank"),
-        sa.func.count().over(partition_by=key).label("count"),
+        sa.func.row_number().over(partition_by=keys, order_by=value).label("rank"),
+        sa.func.count().over(partition_by=keys).label("count"),
     ).subquery()
-    wanted = sa.select(ranked.c.group_key, ranked.c["count"], ranked.c.rank, ranked.c.value).where(
+    key_columns = [ranked.c[f"key_{index}"] for index in range(len(keys))]
+    wanted = sa.select(*key_columns, ranked.c["count"], ranked.c.rank, ranked.c.value).where(
         _wanted_rank_condition(ranked.c.rank, ranked.c["count"])
     )
-    rows: dict[Hashable, dict[int, float]] = defaultdict(dict)
-    counts: dict[Hashable, int] = {}
-    for group_key, count, rank, measured in (await session.execute(wanted)).all():
+    rows: dict[tuple[Any, ...], dict[int, float]] = defaultdict(dict)
+    counts: dict[tuple[Any, ...], int] = {}
+    for row in (await session.execute(wanted)).all():
+        group_key = tuple(row[: len(keys)])
+        count, rank, measured = row[len(keys) :]
         rows[group_key][int(rank) - 1] = float(measured)
         counts[group_key] = int(count)
     return {key_: _interpolate(counts[key_], rows[key_]) for key_ in counts}

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.digest.compute import compute_scope
+from core.digest.compute import compute_scope, compute_week
 from core.digest.equity import equity_flags
 from core.digest.sql import percentile
 from core.digest.weeks import Week
@@ -226,6 +226,23 @@ async def test_partner_scope_counts_only_its_tickets(
     assert figures["overall"]["resolution"]["count"] == 0
     assert figures["overall"]["ratings"] == 0
     assert "partner" not in figures["groups"] and "intent" in figures["groups"]
+
+
+async def test_all_partners_at_once_agree_with_the_city(
+    session: AsyncSession, services: Services
+) -> None:
+    made = await fixture_week(session, services)
+    ids = [made["roads"].id, made["parks"].id]
+    computed = await compute_week(session, WEEK, BERLIN, {}, partners=ids)
+    city, roads, parks = computed[None], computed[ids[0]], computed[ids[1]]
+    for figure in ("new", "resolved", "closed", "reopened"):
+        assert city["totals"][figure] == roads["totals"][figure] + parks["totals"][figure]
+    backlog = [scope["overall"]["backlog"]["count"] for scope in (city, roads, parks)]
+    assert backlog == [4, 1, 3]
+    assert [row["ticket_id"] for row in parks["overdue"]] == [made["f"].id, made["d"].id]
+    assert [row["ticket_id"] for row in roads["overdue"]] == [made["h"].id]
+    assert [day["new"] for day in roads["per_day"]] == [1, 1, 0, 0, 0, 0, 0]
+    assert len(roads["comments"]) == 2 and parks["comments"] == []
 
 
 def _group(key: str, p50_hours: float, count: int = 10, share: float = 0.8) -> dict[str, Any]:
