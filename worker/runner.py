@@ -12,10 +12,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import transaction, utcnow
+from core.db import transaction
 from core.digest.delivery import DigestRenderer
-from core.digest.service import queue_week
-from core.digest.weeks import Week
+from core.digest.jobs import queue_last_week
 from core.notifications.mail import StaffDelivery
 from core.services import Services
 from core.tickets.jobs import close_resolved_tickets, remind_to_rate
@@ -80,7 +79,7 @@ def build_scheduler(
         await translate_inbound(session, translator, settings.default_locale)
 
     async def digest(session: AsyncSession) -> None:
-        await queue_week(session, Week.last_complete(utcnow(), settings.tz), settings.tz)
+        await queue_last_week(session, settings.tz)
 
     jobs: list[tuple[str, Job, dt.timedelta]] = [
         ("close_resolved", close_resolved, CLOSE_RESOLVED_EVERY),
