@@ -148,6 +148,9 @@ async def run_worker(
                 ),
                 chat=delivery.notifier if delivery is not None else None,
                 pacer=delivery.pacer if delivery is not None else None,
+                # With a bot token, a process that does not deliver (another one holds the
+                # SQLite delivery lock) must not cancel staff Telegram messages as "off".
+                claims_telegram=delivery is not None or settings.bot_token is None,
             )
             loops = [staff.run(stop)]
             if delivery is not None:

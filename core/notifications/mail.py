@@ -122,6 +122,8 @@ class StaffDelivery:
     digests: DigestMessages | None = None
     chat: StaffChat | None = None  # None: no bot token, Telegram is switched off
     pacer: Pacer | None = None  # Telegram's pace, shared with residents' updates
+    # False leaves staff Telegram rows to another process (the one that delivers on SQLite).
+    claims_telegram: bool = True
 
     async def deliver_next(self) -> bool:
         """Send (or give up on) the next due staff notification; False when there is none."""
@@ -132,7 +134,7 @@ class StaffDelivery:
                 .join(Staff, Staff.id == Outbox.staff_id)
                 .where(
                     Outbox.state == OutboxState.PENDING,
-                    Outbox.channel.in_([OutboxChannel.EMAIL, OutboxChannel.TELEGRAM]),
+                    Outbox.channel.in_(self._channels()),
                     Outbox.next_attempt_at <= now,
                 )
                 .order_by(Outbox.id)
@@ -178,6 +180,11 @@ class StaffDelivery:
             row.state = OutboxState.SENT
             row.sent_at = utcnow()
             return True
+
+    def _channels(self) -> list[OutboxChannel]:
+        if self.claims_telegram:
+            return [OutboxChannel.EMAIL, OutboxChannel.TELEGRAM]
+        return [OutboxChannel.EMAIL]
 
     def _why_not(self, row: Outbox, member: Staff) -> str | None:
         """Why this row will never go (it is cancelled, not retried), or None."""

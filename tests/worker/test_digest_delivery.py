@@ -23,7 +23,7 @@ from core.digest.models import CITY_SCOPE, partner_scope
 from core.digest.service import queue_week
 from core.digest.weeks import Week
 from core.intents.catalog import Catalog
-from core.notifications.mail import StaffDelivery
+from core.notifications.mail import TELEGRAM_OFF, StaffDelivery
 from core.notifications.models import Outbox, OutboxChannel, OutboxState
 from core.notifications.pacing import MemoryPacer
 from core.partners.models import Partner
@@ -239,3 +239,26 @@ async def test_a_worker_started_after_the_scheduled_time_sends_the_missed_digest
     ]
     assert sorted(digests) == sorted([made["manager"], made["coordinator"]])
     assert len(env.stub.uploads) == 1
+
+
+async def test_telegram_digests_wait_for_the_process_that_delivers(
+    tmp_path: Path, catalog: Catalog, smtp: tuple[Inbox, int]
+) -> None:
+    _inbox, port = smtp
+    async with delivery_env("sqlite", tmp_path, catalog) as env:
+        made = await _week_with_people(env)
+        await _queue(env, made["week"])
+        mail_only = _staff_delivery(env, port)
+        mail_only.chat, mail_only.claims_telegram = None, False  # another process delivers
+        while await mail_only.deliver_next():
+            pass
+        states = {row.channel: row.state for row in await _digest_rows(env)}
+        assert states[OutboxChannel.TELEGRAM] is OutboxState.PENDING
+        no_token = _staff_delivery(env, port)
+        no_token.chat = None  # no bot token anywhere: Telegram is off, the row is cancelled
+        while await no_token.deliver_next():
+            pass
+        [telegram] = [
+            row for row in await _digest_rows(env) if row.channel is OutboxChannel.TELEGRAM
+        ]
+        assert telegram.state is OutboxState.CANCELLED and telegram.last_error == TELEGRAM_OFF
