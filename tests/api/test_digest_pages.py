@@ -21,6 +21,7 @@ async def _last_week_ticket(session: AsyncSession, services: Services) -> tuple[
     week = Week.last_complete(utcnow(), services.settings.tz)
     ticket = await open_ticket(session, services)
     ticket.created_at = week.bounds(services.settings.tz)[0] + dt.timedelta(hours=30)
+    ticket.resolution_due_at = ticket.created_at + dt.timedelta(hours=20)  # overdue at week end
     await session.flush()
     return week, ticket.id
 
@@ -32,7 +33,7 @@ async def test_a_manager_reads_past_digests_of_their_partner_only(
     await create_staff(
         session, services, Role.MANAGER, city["roads"], email="m@city.example", password=PASSWORD
     )
-    week, _ = await _last_week_ticket(session, services)
+    week, ticket_id = await _last_week_ticket(session, services)
     await freeze_week(session, week, services.settings.tz)
     await sign_in(api, "m@city.example")
 
@@ -42,6 +43,9 @@ async def test_a_manager_reads_past_digests_of_their_partner_only(
     assert page.status_code == 200 and 'lang="en"' in page.text
     own = partner_scope(city["roads"].id).replace(":", "%3A")
     assert f"/digests/{week}/charts/volume.png?scope={own}" in page.text
+    link = f"{services.settings.public_url}/tickets/{ticket_id}"
+    assert link in page.text  # the overdue list links into the inbox, and the link works
+    assert (await api.get(f"/tickets/{ticket_id}")).status_code == 200
     chart = await api.get(f"/digests/{week}/charts/volume.png")
     assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
 
