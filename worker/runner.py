@@ -45,6 +45,10 @@ def _in_transaction(
                     logger.info("job %s: another worker is running it", name)
                     return
                 await job(session)
+        except asyncio.CancelledError:
+            # Shutting down mid-run: the transaction was rolled back and the next start runs
+            # the job again, so this is not an error worth a traceback.
+            logger.info("job %s interrupted by shutdown; it will run again", name)
         except Exception:
             # One failed run must not stop the scheduler; the next run tries again.
             logger.exception("job %s failed", name)

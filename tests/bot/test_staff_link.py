@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from aiogram.fsm.storage.base import StorageKey
 
 from core.db import transaction, utcnow
+from core.i18n import gettext
 from core.intents.catalog import Catalog
 from core.residents.models import Resident
 from core.staff.models import Role, Staff
@@ -17,6 +18,9 @@ from tests.bot.conftest import BotEnv, FakeUser, button, consent, resident, runn
 from tests.databases import BACKENDS
 from tests.factories import create_staff
 
+LINKED_TEMPLATE = (
+    "This chat is now linked to the civicdesk account of {name}; weekly digests will arrive here."
+)
 LINKED = "This chat is now linked to the civicdesk account of Test Staff"
 UNKNOWN = "I do not know this code"
 EXPIRED = "This code has expired"
@@ -80,7 +84,9 @@ async def test_a_resident_mid_report_is_not_disturbed(env: BotEnv) -> None:
     staff_id, code = await _code_for(env)
     # Telegram now says English; the reply follows the resident's stored choice (Arabic: RTL).
     [reply] = await env.stub.say(FakeUser(user.id, user.first_name, "en"), f"/link {code}")
-    assert reply["text"].startswith("\u200f") and LINKED in reply["text"]
+    linked_ar = gettext("ar", LINKED_TEMPLATE).format(name="Test Staff")
+    assert linked_ar != LINKED_TEMPLATE.format(name="Test Staff")  # really in Arabic
+    assert reply["text"].startswith("\u200f") and linked_ar in reply["text"]
     assert (await _staff(env, staff_id)).telegram_chat_id == user.id
     after = (
         await env.dispatcher.storage.get_state(key),
