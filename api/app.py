@@ -11,7 +11,10 @@ from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
 from api.errors import install_error_handlers
-from api.routes import health, learned, telegram, v1
+from api.metrics import HttpMetricsMiddleware, install_prometheus
+from api.metrics import router as metrics_router
+from api.routes import health, learned, open311, telegram, v1
+from api.routes import public as public_routes
 from api.state import AppState
 from api.web import admin_routes, auth_routes, digest_routes, inbox_routes, ticket_routes
 from core.config import Settings
@@ -53,10 +56,14 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     app = FastAPI(title="civicdesk", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
+    app.add_middleware(HttpMetricsMiddleware, record=install_prometheus().http_request)
     app.include_router(health.router)
+    app.include_router(metrics_router)
     app.include_router(learned.router)
     app.include_router(v1.router)
+    app.include_router(open311.router)
     app.include_router(telegram.router)
+    app.include_router(public_routes.router)
     for web in (auth_routes, inbox_routes, ticket_routes, admin_routes, digest_routes):
         app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -38,7 +38,15 @@ HTTP_CODES = {
     422: "invalid_request",
     429: "too_many_requests",
 }
-MACHINE_PREFIXES = ("/api/", "/open311/", "/telegram/", "/healthz", "/readyz", "/metrics")
+MACHINE_PREFIXES = (
+    "/api/",
+    "/open311/",
+    "/telegram/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/public/data/",  # open data downloads: machines read them
+)
 
 
 def error_body(code: str, message: str, details: object = None) -> dict[str, object]:

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Settings
 from core.intents.learning import MatcherStore
-from core.intents.matcher import MatchResult
+from core.intents.matcher import EMERGENCY_INTENT, MatchResult
+from core.metrics import metrics
 from core.services import Services
 
 MATCHER_REFRESH_SECONDS = 5.0  # new learned examples reach this process within this time
@@ -31,4 +32,7 @@ class BotDeps:
         if time.monotonic() - self._refreshed_at > MATCHER_REFRESH_SECONDS:
             await self.matchers.refresh(session)
             self._refreshed_at = time.monotonic()
-        return self.matchers.match(text)
+        result = self.matchers.match(text)
+        emergency = result.intent == EMERGENCY_INTENT
+        metrics().matcher_decision("emergency" if emergency else result.decision.value)
+        return result

@@ -30,12 +30,12 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    from cli.commands import db, demo, digest, intents, partners, serve, staff
+    from cli.commands import db, demo, digest, intents, open311, partners, serve, staff
 
     parser = Parser(prog="civicdesk", description=__doc__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
-    for module in (serve, demo, db, staff, partners, intents, digest):
+    for module in (serve, demo, db, staff, partners, intents, digest, open311):
         module.register(commands)
     return parser
 

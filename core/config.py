@@ -130,6 +130,8 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         env_nested_delimiter="__",
+        # An empty variable means "not set": docker-compose passes the ones .env leaves out as "".
+        env_ignore_empty=True,
         extra="ignore",
     )
 
@@ -156,6 +158,9 @@ class Settings(BaseSettings):
     city_name: str = "Riverton"
     catalog_dir: Path = DEFAULT_CATALOG_DIR
     districts_file: Path | None = None
+    # The licence of the public dashboard's open data downloads (shown with the data schema).
+    open_data_licence: str = "CC BY 4.0"
+    open_data_licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
 
     reopen_window_days: int = Field(default=14, ge=0)
     auto_close_days: int = Field(default=7, ge=1)

@@ -5,6 +5,7 @@ from core.db import Base
 from core.digest.models import Digest
 from core.intents.models import LearnedExample
 from core.notifications.models import Outbox
+from core.open311.models import Open311Key
 from core.partners.models import Partner, PartnerDistrict, PartnerIntent
 from core.replies.models import CannedReply
 from core.residents.models import Resident
@@ -18,6 +19,7 @@ __all__ = [
     "Digest",
     "LearnedExample",
     "Message",
+    "Open311Key",
     "Outbox",
     "Partner",
     "PartnerDistrict",

@@ -102,8 +102,10 @@ async def serve_http(app: App, host: str, port: int, stop: asyncio.Event) -> Non
 
 
 async def run_bot(app: App, stop: asyncio.Event) -> None:
+    from api.metrics import install_prometheus
     from bot.app import create_bot, create_dispatcher, publish_commands
 
+    install_prometheus()  # matcher decisions and tickets (see PROMETHEUS_MULTIPROC_DIR)
     bot = create_bot(app.settings)
     redis = Redis.from_url(app.settings.redis_url) if app.settings.redis_url else None
     dispatcher = create_dispatcher(app.services, app.sessions, redis)
@@ -123,8 +125,10 @@ async def run_bot(app: App, stop: asyncio.Event) -> None:
 
 
 async def run_worker(app: App, stop: asyncio.Event) -> None:
+    from api.metrics import install_prometheus
     from worker.runner import run_worker as work
 
+    install_prometheus()  # deliveries and their lag (see PROMETHEUS_MULTIPROC_DIR)
     await work(app.services, app.sessions, stop)
 
 

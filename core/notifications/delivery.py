@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
+from core import metrics
 from core.config import DeliverySettings
 from core.db import is_postgres, utcnow
 from core.notifications.models import Outbox, OutboxChannel, OutboxState
@@ -106,6 +107,12 @@ class OutboxDelivery:
 
     async def deliver_next(self) -> str:
         """Deliver (or reschedule, or give up on) the next due row; IDLE when there is none."""
+        outcome = await self._deliver_next()
+        if outcome != Outcome.IDLE:  # counted once the outcome is committed
+            metrics.metrics().update_delivered(outcome)
+        return outcome
+
+    async def _deliver_next(self) -> str:
         async with self.sessions() as session, session.begin():
             now = utcnow()
             if is_postgres(session):
@@ -181,6 +188,8 @@ class OutboxDelivery:
             return self._retry_or_give_up(session, row, f"{type(exc).__name__}: {exc}")
         row.state = OutboxState.SENT
         row.sent_at = utcnow()
+        lag = max(0.0, (row.sent_at - row.created_at).total_seconds())
+        metrics.after_commit(session, lambda counter: counter.delivery_lag(lag))
         row.external_id = receipt.external_id
         row.attempts += 1
         await self._set_message_state(session, row, DeliveryState.SENT)

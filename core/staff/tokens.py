@@ -22,8 +22,19 @@ TOKEN_PREFIX = "cdk_"  # noqa: S105 - a public marker, not a secret
 VISIBLE_PREFIX_LENGTH = 10
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def hash_secret(secret: str) -> str:
+    """What is stored of a secret (also of Open311 keys, see core.open311.keys)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def new_secret(prefix: str) -> str:
+    """256 random bits behind a public marker that says what the secret is for."""
+    return prefix + secrets.token_urlsafe(32)
+
+
+def same_hash(stored: str, digest: str) -> bool:
+    # The index found the row by hash; compare again in constant time all the same.
+    return hmac.compare_digest(stored, digest)
 
 
 def _may_manage(actor: Actor, staff_id: int) -> bool:
@@ -43,11 +54,11 @@ async def create_token(
     staff = await session.get(Staff, staff_id)
     if staff is None or not staff.active:
         raise NotFound("no active staff account", staff_id=staff_id)
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    secret = new_secret(TOKEN_PREFIX)
     token = ApiToken(
         staff_id=staff_id,
         name=name,
-        token_hash=_digest(secret),
+        token_hash=hash_secret(secret),
         prefix=secret[:VISIBLE_PREFIX_LENGTH],
     )
     session.add(token)
@@ -59,7 +70,7 @@ async def staff_for_token(session: AsyncSession, secret: str) -> Staff | None:
     """The active staff member a token belongs to, or None for anything else."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    digest = _digest(secret)
+    digest = hash_secret(secret)
     row = (
         await session.execute(
             sa.select(ApiToken, Staff)
@@ -70,8 +81,7 @@ async def staff_for_token(session: AsyncSession, secret: str) -> Staff | None:
     if row is None:
         return None
     token, staff = row
-    # The index found it by hash; compare again in constant time all the same.
-    if not hmac.compare_digest(token.token_hash, digest) or token.revoked_at or not staff.active:
+    if not same_hash(token.token_hash, digest) or token.revoked_at or not staff.active:
         return None
     token.last_used_at = utcnow()
     return staff

@@ -11,6 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import metrics
 from core.access import Actor, Capability, ResidentActor, StaffActor, can, require
 from core.db import utcnow
 from core.desk import DeskContext
@@ -149,6 +150,8 @@ class TicketService:
                 "channel": data.channel.value,
             },
         )
+        channel = data.channel.value
+        metrics.after_commit(session, lambda counter: counter.ticket_created(channel))
         return ticket
 
     async def change_status(
