@@ -83,8 +83,13 @@ class WeekQueries:
         partner = Ticket.partner_id if self.by_partner else sa.literal(None)
         return [partner, group if group is not None else sa.literal(None)]
 
+    def restrictions(self) -> list[sa.ColumnElement[bool]]:
+        """Conditions every ticket counted must meet (none here; the public dashboard adds its
+        privacy rule). Every query, on tickets or joined to them, applies them."""
+        return []
+
     def tickets(self, *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
-        return sa.select(Ticket.id).where(*where)
+        return sa.select(Ticket.id).where(*self.restrictions(), *where)
 
     async def _grouped(self, statement: sa.Select[Any]) -> list[Any]:
         return list((await self.session.execute(statement)).all())
@@ -127,7 +132,7 @@ class WeekQueries:
                 sa.func.sum(sa.case((Rating.answer == RatingAnswer.YES, 1), else_=0)),
             )
             .join(Ticket, Ticket.id == Rating.ticket_id)
-            .where(window.contains(Rating.created_at))
+            .where(*self.restrictions(), window.contains(Rating.created_at))
             .group_by(*keys)
         )
         return {
@@ -220,6 +225,7 @@ class WeekQueries:
             sa.select(partner, sa.func.count(TicketEvent.id))
             .join(Ticket, Ticket.id == TicketEvent.ticket_id)
             .where(
+                *self.restrictions(),
                 TicketEvent.kind == EventKind.STATUS_CHANGED,
                 window.contains(TicketEvent.created_at),
                 TicketEvent.after["status"].as_string() == TicketStatus.REOPENED.value,
@@ -242,6 +248,7 @@ class WeekQueries:
             )
             .join(Ticket, Ticket.id == Rating.ticket_id)
             .where(
+                *self.restrictions(),
                 window.contains(Rating.created_at),
                 sa.func.length(sa.func.trim(Rating.comment)) >= COMMENT_MIN_LENGTH,
             )

@@ -45,7 +45,7 @@ from core.publicdata.schemas import (
     Series,
     WeekColumn,
 )
-from core.tickets.models import Rating, RatingAnswer, Ticket
+from core.tickets.models import Ticket
 from core.tickets.status import OPEN_STATUSES
 
 WEEKS_SHOWN = 12
@@ -53,15 +53,15 @@ CACHE_SECONDS = 60.0  # a public page: fresh enough, and reloading it cannot loa
 
 
 class PublicQueries(WeekQueries):
-    """The digest's queries, restricted to what the public may see: every one of them selects
-    its tickets through `tickets()`, so the privacy rule applies to all of them at once."""
+    """The digest's queries, restricted to what the public may see: every one of them applies
+    `restrictions()`, so the privacy rule holds for all of them at once."""
 
     def __init__(self, session: AsyncSession, by_partner: bool, catalog: Catalog) -> None:
         super().__init__(session, by_partner)
         self.public = public_tickets(catalog)
 
-    def tickets(self, *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
-        return super().tickets(self.public, *where)
+    def restrictions(self) -> list[sa.ColumnElement[bool]]:
+        return [self.public]
 
 
 def shown_weeks(now: dt.datetime, timezone: ZoneInfo) -> list[Week]:
@@ -112,7 +112,7 @@ async def compute_dashboard(
         by_partner=await _performance(
             PublicQueries(session, True, catalog), period, None, await _partner_names(session)
         ),
-        satisfaction=await _satisfaction(session, catalog, period),
+        satisfaction=await _satisfaction(queries, period),
         languages=await _languages(queries, period),
         **await _open_now(queries),
     )
@@ -168,22 +168,12 @@ async def _performance(
     return sorted(result, key=lambda row: (-row.resolved, row.code))
 
 
-async def _satisfaction(session: AsyncSession, catalog: Catalog, period: Window) -> Satisfaction:
-    statement = (
-        sa.select(
-            sa.func.count(Rating.id),
-            sa.func.avg(Rating.score),
-            sa.func.sum(sa.case((Rating.answer == RatingAnswer.YES, 1), else_=0)),
-        )
-        .join(Ticket, Ticket.id == Rating.ticket_id)
-        .where(public_tickets(catalog), period.contains(Rating.created_at))
-    )
-    count, average, fixed = (await session.execute(statement)).one()
-    count = int(count or 0)
+async def _satisfaction(queries: PublicQueries, period: Window) -> Satisfaction:
+    rated = (await queries.satisfaction(period, None)).get((None, None), {})
     return Satisfaction(
-        ratings=count,
-        average_score=float(average) if average is not None else None,
-        fixed_share=int(fixed or 0) / count if count else None,
+        ratings=rated.get("ratings", 0),
+        average_score=rated.get("average"),
+        fixed_share=rated.get("fixed_share"),
     )
 
 

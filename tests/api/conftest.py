@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
 from api.deps import _unit_of_work
+from core.config import Settings
 from core.services import Services
 from core.staff import tokens
 from core.staff.models import Staff
@@ -17,12 +19,11 @@ from tests.factories import SYSTEM
 TokenFor = Callable[[Staff], Awaitable[dict[str, str]]]
 
 
-@pytest.fixture
-async def api(
-    session: AsyncSession, services: Services, tmp_path: Path
+@contextlib.asynccontextmanager
+async def asgi_client(
+    session: AsyncSession, services: Services, settings: Settings
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The real ASGI app, its unit of work bound to the test's transaction."""
-    settings = services.settings.model_copy(update={"data_dir": tmp_path})
     app = create_app(settings, services)
 
     async def test_unit_of_work() -> AsyncIterator[AsyncSession]:
@@ -34,6 +35,15 @@ async def api(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://civicdesk") as client:
             yield client
+
+
+@pytest.fixture
+async def api(
+    session: AsyncSession, services: Services, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = services.settings.model_copy(update={"data_dir": tmp_path})
+    async with asgi_client(session, services, settings) as client:
+        yield client
 
 
 @pytest.fixture

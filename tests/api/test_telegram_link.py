@@ -12,11 +12,10 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.app import create_app
-from api.deps import _unit_of_work
 from core.services import Services
 from core.staff.models import Role, Staff
 from core.staff.telegram_link import complete_link
+from tests.api.conftest import asgi_client
 from tests.api.test_web import PASSWORD, sign_in
 from tests.factories import create_city, create_staff
 
@@ -112,17 +111,8 @@ async def api_with_bot_name(
     settings = services.settings.model_copy(
         update={"data_dir": tmp_path, "bot_username": "riverton_desk_bot"}
     )
-    app = create_app(settings, services)
-
-    async def test_unit_of_work() -> AsyncIterator[AsyncSession]:
-        yield session
-        await session.flush()
-
-    app.dependency_overrides[_unit_of_work] = test_unit_of_work
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://civicdesk") as client:
-            yield client
+    async with asgi_client(session, services, settings) as client:
+        yield client
 
 
 async def test_the_bots_name_is_given_when_known(
