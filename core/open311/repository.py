@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import utcnow
 from core.intents.catalog import Catalog
 from core.open311.models import Open311Key
 from core.partners.models import Partner
-from core.publicdata.privacy import public_tickets
+from core.publicdata.privacy import locatable_cells, public_tickets
 from core.residents.models import Resident
 from core.tickets.models import EventKind, Ticket, TicketEvent, Visibility
 from core.tickets.status import TicketStatus
@@ -31,6 +32,7 @@ class PublicTicket:
     agency: str
     reporter_name: str | None  # only to scrub it from the description, never shown
     status_notes: str | None = None
+    locatable: bool = True  # False: too few such requests nearby to show where it is
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,15 @@ class PublicTicketRepository:
         )
         rows = (await self.session.execute(statement)).all()
         notes = await self._status_notes([ticket.id for ticket, _, _ in rows])
+        cells = await locatable_cells(self.session, self.catalog, utcnow()) if rows else set()
         return [
-            PublicTicket(ticket, agency, name, notes.get(ticket.id))
+            PublicTicket(
+                ticket,
+                agency,
+                name,
+                notes.get(ticket.id),
+                locatable=(ticket.district, ticket.intent_code) in cells,
+            )
             for ticket, agency, name in rows
         ]
 

@@ -96,7 +96,7 @@ def service_request(
 ) -> Document:
     ticket = row.ticket
     intent = catalog.get(ticket.intent_code)
-    district = districts.get(ticket.district) if ticket.district else None
+    district = districts.get(ticket.district) if ticket.district and row.locatable else None
     media = next(
         (item["url"] for item in ticket.attachments if item.get("url")), None
     )  # photos sent through Telegram are not public; only links a client gave us are
@@ -116,8 +116,8 @@ def service_request(
         "address": district.name if district else None,
         "address_id": None,
         "zipcode": None,
-        "lat": coarsen(ticket.latitude),
-        "long": coarsen(ticket.longitude),
+        "lat": coarsen(ticket.latitude) if row.locatable else None,
+        "long": coarsen(ticket.longitude) if row.locatable else None,
         "media_url": media,
     }
 

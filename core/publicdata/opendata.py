@@ -3,8 +3,8 @@
 The fields follow Open311 GeoReport v2 names where one exists, so that tools reading one read the
 other. No description, address, photo or anything about the resident is published. Rows come
 from `privacy.public_tickets` (the same exclusions as Open311), coordinates are coarsened, and a
-request in a district x service cell with fewer than `MIN_CELL` requests in the period has its
-district and coordinates withheld: a rare service in a small area could point at one household.
+request in a district x service cell with fewer than `MIN_CELL` requests in the last 90 days has
+its district and coordinates withheld (`privacy.locatable_cells`, the same rule as Open311's).
 """
 
 from __future__ import annotations
@@ -20,11 +20,17 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import utcnow
 from core.i18n import gettext
 from core.intents.catalog import Catalog
 from core.partners.models import Partner
 from core.publicdata.cells import MIN_CELL
-from core.publicdata.privacy import COORDINATE_DECIMALS, coarsen, public_tickets
+from core.publicdata.privacy import (
+    COORDINATE_DECIMALS,
+    coarsen,
+    locatable_cells,
+    public_tickets,
+)
 from core.tickets.models import Ticket
 from core.tickets.status import TicketStatus
 
@@ -82,7 +88,7 @@ SUPPRESSION_RULE = _noop(
     "Requests in sensitive services (such as housing, legal aid or health) and private requests "
     "are never published. Counts below {limit} in a breakdown are shown as “<{limit}”; in the "
     "downloads, a request whose district and service together have fewer than {limit} requests "
-    "in the period has its district and coordinates left empty."
+    "in the last 90 days has its district and coordinates left empty, here and in Open311."
 )
 
 
@@ -123,18 +129,6 @@ class DownloadPage:
     has_next: bool
 
 
-async def _small_cells(
-    session: AsyncSession, public: sa.ColumnElement[bool], since: dt.datetime
-) -> set[tuple[str | None, str]]:
-    statement = (
-        sa.select(Ticket.district, Ticket.intent_code)
-        .where(public, Ticket.created_at >= since)
-        .group_by(Ticket.district, Ticket.intent_code)
-        .having(sa.func.count() < MIN_CELL)
-    )
-    return {(row[0], row[1]) for row in await session.execute(statement)}
-
-
 async def requests_page(
     session: AsyncSession,
     catalog: Catalog,
@@ -145,7 +139,7 @@ async def requests_page(
 ) -> DownloadPage:
     """One page of public requests created since `since`, oldest first."""
     public = public_tickets(catalog)
-    small = await _small_cells(session, public, since)
+    locatable = await locatable_cells(session, catalog, utcnow())
     statement = (
         sa.select(
             Ticket.reference,
@@ -168,7 +162,7 @@ async def requests_page(
     rows = []
     for row in found[:page_size]:
         intent = catalog.get(row.intent_code)
-        withheld = (row.district, row.intent_code) in small
+        withheld = (row.district, row.intent_code) not in locatable
         rows.append(
             {
                 "service_request_id": row.reference,

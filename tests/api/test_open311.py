@@ -276,14 +276,21 @@ async def test_privacy_sensitive_and_private_tickets_coarse_places_scrubbed_text
         longitude=8.0004567,
         description=f"I am {resident.display_name}, write to me: me@mail.example, 0171 2345678",
     )
+    neighbours = [await open_ticket(session, services) for _ in range(4)]  # same district
+    lonely = await open_ticket(session, services, intent="graffiti", district="south")
     await session.flush()
     listed = (await api.get(f"{BASE}/requests.json")).json()
-    assert [item["service_request_id"] for item in listed] == [public.reference]
+    shown = {item["service_request_id"] for item in listed}
+    assert shown == {public.reference, lonely.reference} | {n.reference for n in neighbours}
     for hidden in (sensitive, private):
         errors(await api.get(f"{BASE}/requests/{hidden.reference}.json"), 404)
         by_id = await api.get(f"{BASE}/requests.json?service_request_id={hidden.reference}")
         assert by_id.json() == []
-    (item,) = listed
+    # Alone in its district and service: where it is would point at one household (the same
+    # rule as the open data downloads, so that neither door gives back what the other withholds).
+    (alone,) = (await api.get(f"{BASE}/requests/{lonely.reference}.json")).json()
+    assert (alone["lat"], alone["long"], alone["address"]) == (None, None, None)
+    (item,) = (await api.get(f"{BASE}/requests/{public.reference}.json")).json()
     assert (item["lat"], item["long"]) == (50.03, 8.0)
     assert item["address"] == "North"  # the district, not the street
     assert "Resident" not in item["description"]  # the reporter's name (factory: Resident N)
