@@ -196,6 +196,7 @@ class TelegramNotifier:
                 chat_id,
                 BufferedInputFile(photo, filename="digest.png"),
                 caption=_clip(caption, TELEGRAM_CAPTION_LIMIT),
+                parse_mode=None,  # plain text: a partner named "A & <B>" must not break it
                 request_timeout=SEND_TIMEOUT_SECONDS,
             )
         return Receipt(external_id=sent.message_id)

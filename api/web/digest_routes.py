@@ -42,8 +42,9 @@ def _renderer(request: Request) -> DigestRenderer:
 def _finished_week(request: Request, text: str) -> Week:
     try:
         week = Week.parse(text)
-    except ValueError as exc:
-        raise NotFound(str(exc)) from exc
+        week.bounds(request.app.state.civicdesk.settings.tz)  # year 1's first week has none
+    except (ValueError, OverflowError) as exc:
+        raise NotFound(f"no such week: {text}") from exc
     if week > Week.last_complete(utcnow(), request.app.state.civicdesk.settings.tz):
         raise NotFound("that week is not over yet")
     return week

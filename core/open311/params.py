@@ -63,7 +63,7 @@ def _integer(params: Params, name: str, default: int, largest: int) -> int:
     text = value(params, name)
     if text is None:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= largest:
+    if not text.isdecimal() or not 1 <= int(text) <= largest:
         raise ValidationFailed(f"{name} must be a whole number from 1 to {largest}", field=name)
     return int(text)
 
@@ -97,11 +97,14 @@ class RequestFilter:
         start_text, end_text = value(params, "start_date"), value(params, "end_date")
         start = parse_datetime(start_text, "start_date") if start_text else None
         end = parse_datetime(end_text, "end_date") if end_text else None
-        if start is None:
-            end = end or now
-            start = end - MAX_RANGE
-        elif end is None:
-            end = start + MAX_RANGE
+        try:
+            if start is None:
+                end = end or now
+                start = end - MAX_RANGE
+            elif end is None:
+                end = start + MAX_RANGE
+        except OverflowError as exc:  # 90 days before year 1 or after year 9999
+            raise ValidationFailed("the dates are out of range", field="start_date") from exc
         if end < start:
             raise ValidationFailed("end_date is before start_date", field="end_date")
         if end - start > MAX_RANGE:

@@ -13,6 +13,7 @@ from core.geo.districts import DistrictMap
 from core.intents.catalog import Catalog, Intent
 from core.open311.repository import PublicTicket
 from core.publicdata.privacy import coarsen, scrub
+from core.tickets.models import Channel
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = ("text/xml", "application/json")
@@ -103,10 +104,14 @@ def service_request(
     return {
         "service_request_id": ticket.reference,
         "status": "open" if ticket.status.is_open else "closed",
-        "status_notes": scrub(row.status_notes, [row.reporter_name]),
+        # Free text can name a street: shown only where the position may be, and a description
+        # only when it was written for Open311 (a Telegram message was never meant as public).
+        "status_notes": scrub(row.status_notes, [row.reporter_name]) if row.locatable else None,
         "service_name": intent.name(locale) if intent else None,
         "service_code": ticket.intent_code,
-        "description": scrub(ticket.description, [row.reporter_name]),
+        "description": scrub(ticket.description, [row.reporter_name])
+        if row.locatable and ticket.channel is Channel.OPEN311
+        else None,
         "agency_responsible": row.agency,
         "service_notice": None,
         "requested_datetime": w3c(ticket.created_at),

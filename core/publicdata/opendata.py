@@ -116,7 +116,7 @@ def parse_since(text: str | None, now: dt.datetime, timezone: ZoneInfo) -> dt.da
 def parse_page(text: str | None) -> int:
     if text is None or not text.strip():
         return 1
-    if not text.strip().isdigit() or not 1 <= int(text) <= MAX_PAGE:
+    if not text.strip().isdecimal() or not 1 <= int(text) <= MAX_PAGE:
         raise BadParameter(f"page must be a whole number from 1 to {MAX_PAGE}")
     return int(text)
 

@@ -54,6 +54,7 @@ async def test_a_manager_reads_past_digests_of_their_partner_only(
     assert (await api.get("/digests", params={"scope": "city"})).status_code == 404
     assert (await api.get(f"/digests/{week.next().next()}")).status_code == 404  # not over
     assert (await api.get("/digests/2026-W99")).status_code == 404
+    assert (await api.get("/digests/0001-W01")).status_code == 404  # before time began
     assert (await api.get(f"/digests/{week}/charts/secrets.png")).status_code == 404
 
 

@@ -128,6 +128,7 @@ async def test_downloads_follow_the_schema_with_coarse_locations(
         {"since": "x" * 5000},
         {"page": "0"},
         {"page": "two"},
+        {"page": "²"},
         {"page": "99999999999999999999"},
     ],
 )
