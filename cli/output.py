@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 
 def say(text: str = "") -> None:
@@ -11,6 +13,16 @@ def say(text: str = "") -> None:
 
 def warn(text: str) -> None:
     sys.stderr.write(text + "\n")
+
+
+def say_credentials(rows: Sequence[Any], empty: str) -> None:
+    """API tokens or Open311 keys, a line each: id, prefix, state, last use, name."""
+    if not rows:
+        say(empty)
+    for row in rows:
+        state = "revoked" if row.revoked_at else "active"
+        used = row.last_used_at.isoformat(timespec="minutes") if row.last_used_at else "never used"
+        say(f"{row.id:6} {row.prefix}... {state:8} {used:22} {row.name}")
 
 
 class CommandFailed(Exception):

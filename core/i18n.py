@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime as babel_format_datetime
 from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es", "fr", "de", "pt", "uk", "ru", "ar", "tr", "zh")
 RIGHT_TO_LEFT_LOCALES: frozenset[str] = frozenset({"ar"})
@@ -39,6 +41,22 @@ def translations(locale: str) -> NullTranslations:
     if locale not in SUPPORTED_LOCALES:
         raise ValueError(f"unsupported locale {locale!r}")
     return Translations.load(str(LOCALES_DIR), [locale], domain=GETTEXT_DOMAIN)
+
+
+def template_environment(directory: Path, locale: str, **options: Any) -> Environment:
+    """Jinja2 templates in `locale`: autoescaped HTML (residents' words are untrusted), `_()`
+    and ngettext from our catalogs. Templates ship with the code, so they are never re-read."""
+    env = Environment(
+        loader=FileSystemLoader(directory),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        **options,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def gettext(locale: str, message: str) -> str:

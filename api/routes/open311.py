@@ -19,8 +19,7 @@ from fastapi.responses import Response
 from api.deps import DeskServices, Session
 from core.errors import ConfigurationError, DomainError, Forbidden, NotFound
 from core.i18n import negotiate_locale
-from core.open311.keys import key_for_secret
-from core.open311.params import Params, value
+from core.open311.params import Params
 from core.open311.service import Open311Service
 
 logger = logging.getLogger(__name__)
@@ -201,12 +200,7 @@ async def create_request(
         except Exception as exc:  # a body that is not a form: the client's mistake
             logger.info("unreadable Open311 POST body: %s", exc)
             return error(fmt, 400, "the body must be application/x-www-form-urlencoded")
-        key = await key_for_secret(session, value(params, "api_key"))
-        if key is None:
-            raise Forbidden("api_key was not provided or is not valid")
-        # A savepoint, so that a request refused half-way leaves nothing behind.
-        async with session.begin_nested():
-            created = await desk(services).create(session, key, params, locale)
+        created = await desk(services).create(session, params, locale)
         return render(fmt, "service_requests", created)
 
     return await guarded(split_format(f"requests.{fmt}")[1], handle)

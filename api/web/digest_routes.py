@@ -15,7 +15,7 @@ from core.db import utcnow
 from core.digest.charts import CHART_NAMES
 from core.digest.delivery import DigestRenderer
 from core.digest.models import CITY_SCOPE, partner_scope
-from core.digest.service import digest_for, frozen_weeks, readable_scope
+from core.digest.service import digest_for, finished_week, frozen_weeks, readable_scope
 from core.digest.weeks import Week
 from core.errors import NotFound
 from core.partners.repository import PartnerRepository
@@ -37,17 +37,6 @@ def _renderer(request: Request) -> DigestRenderer:
         )
         request.app.state.digest_renderer = renderer
     return renderer
-
-
-def _finished_week(request: Request, text: str) -> Week:
-    try:
-        week = Week.parse(text)
-        week.bounds(request.app.state.civicdesk.settings.tz)  # year 1's first week has none
-    except (ValueError, OverflowError) as exc:
-        raise NotFound(f"no such week: {text}") from exc
-    if week > Week.last_complete(utcnow(), request.app.state.civicdesk.settings.tz):
-        raise NotFound("that week is not over yet")
-    return week
 
 
 @router.get("/digests")
@@ -83,7 +72,7 @@ async def digest_page(
     request: Request, staffer: SignedIn, db: Session, week: WeekParam, scope: ScopeParam = None
 ) -> Response:
     readable = await readable_scope(db, staffer.actor, scope or None)
-    finished = _finished_week(request, week)
+    finished = finished_week(week, request.app.state.civicdesk.settings.tz)
     query = quote(readable, safe="")
     renderer = _renderer(request)
     rendered = await renderer.render(
@@ -106,7 +95,7 @@ async def digest_chart(
     scope: ScopeParam = None,
 ) -> Response:
     readable = await readable_scope(db, staffer.actor, scope or None)
-    finished = _finished_week(request, week)
+    finished = finished_week(week, request.app.state.civicdesk.settings.tz)
     if name not in CHART_NAMES:
         raise NotFound("no such chart")
     tz = request.app.state.civicdesk.settings.tz

@@ -13,9 +13,9 @@ from babel import Locale
 from babel.dates import DateTimePattern, format_timedelta, parse_pattern
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 
-from core.i18n import SUPPORTED_LOCALES, is_rtl, language_name, translations
+from core.i18n import SUPPORTED_LOCALES, is_rtl, language_name, template_environment, translations
 from core.intents.catalog import Catalog
 from core.tickets.inbox import InboxPage
 from core.tickets.labels import STATUS_TEXT
@@ -27,16 +27,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 @functools.cache
 def environment(locale: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,  # templates ship with the code; a stat() per page buys nothing
-    )
-    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
-    return env
+    return template_environment(TEMPLATES, locale)
 
 
 @functools.cache

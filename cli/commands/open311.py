@@ -7,7 +7,7 @@ from typing import Any
 
 from cli.app import open_app
 from cli.main import add_handler
-from cli.output import say
+from cli.output import say, say_credentials
 from core.access import SystemActor
 from core.config import Settings
 from core.db import transaction
@@ -41,12 +41,7 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
 async def _list(args: argparse.Namespace, settings: Settings) -> int:
     async with open_app(settings) as app, transaction(app.sessions) as session:
         rows = await keys.list_keys(session, CLI_ACTOR)
-    if not rows:
-        say("no keys")
-    for row in rows:
-        state = "revoked" if row.revoked_at else "active"
-        used = row.last_used_at.isoformat(timespec="minutes") if row.last_used_at else "never used"
-        say(f"{row.id:6} {row.prefix}... {state:8} {used:22} {row.name}")
+    say_credentials(rows, "no keys")
     return 0
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cli.app import open_app
 from cli.main import add_handler
-from cli.output import CommandFailed, say
+from cli.output import CommandFailed, say, say_credentials
 from core.access import SystemActor
 from core.config import Settings
 from core.db import transaction
@@ -152,12 +152,7 @@ async def _token_create(args: argparse.Namespace, settings: Settings) -> int:
 async def _token_list(args: argparse.Namespace, settings: Settings) -> int:
     async with open_app(settings) as app, transaction(app.sessions) as session:
         rows = await tokens.list_tokens(session, CLI_ACTOR, await _staff_id(session, args.email))
-    if not rows:
-        say("no tokens")
-    for row in rows:
-        state = "revoked" if row.revoked_at else "active"
-        used = row.last_used_at.isoformat(timespec="minutes") if row.last_used_at else "never used"
-        say(f"{row.id:6} {row.prefix}... {state:8} {used:22} {row.name}")
+    say_credentials(rows, "no tokens")
     return 0
 
 

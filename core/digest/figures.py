@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import UTCDateTime
 from core.digest.sql import percentiles_by_group, seconds_between
-from core.tickets.models import EventKind, Rating, RatingAnswer, Ticket, TicketEvent
+from core.tickets.models import (
+    EventKind,
+    Rating,
+    RatingAnswer,
+    Ticket,
+    TicketEvent,
+    status_in,
+)
 from core.tickets.status import OPEN_STATUSES, TicketStatus
 
 OVERDUE_LISTED = 10
@@ -57,14 +63,6 @@ class Window:
 
 def _instant(moment: dt.datetime) -> sa.ColumnElement[dt.datetime]:
     return sa.literal(moment, UTCDateTime())
-
-
-def status_in(statuses: Iterable[TicketStatus]) -> sa.ColumnElement[bool]:
-    """Statuses written into the SQL (not bound) so that partial indexes on open tickets apply."""
-    values = sa.bindparam(
-        None, sorted(statuses), type_=Ticket.status.type, expanding=True, literal_execute=True
-    )
-    return Ticket.status.in_(values)
 
 
 Key = tuple[Any, Any]  # (partner id, or None for the whole city; the group's value, or None)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined
 
 from core.db import utcnow
 from core.digest import view
@@ -34,7 +34,7 @@ from core.digest.charts import (
     render_charts,
 )
 from core.digest.formatting import DigestFormat, _noop
-from core.i18n import translations
+from core.i18n import template_environment
 from core.intents.catalog import Catalog
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -103,18 +103,9 @@ class RenderedDigest:
 
 @functools.cache
 def environment(locale: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,
+    return template_environment(
+        TEMPLATES, locale, undefined=StrictUndefined, keep_trailing_newline=True
     )
-    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
-    return env
 
 
 def render_digest(

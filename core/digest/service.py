@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import Actor, StaffActor
+from core.db import utcnow
 from core.digest.compute import compute_scope, compute_week
 from core.digest.models import CITY_SCOPE, Digest, partner_scope
 from core.digest.weeks import Week
@@ -178,6 +179,18 @@ async def readable_scope(session: AsyncSession, actor: Actor, requested: str | N
     if own == CITY_SCOPE and requested in {partner_scope(partner.id) for partner in partners}:
         return requested
     raise NotFound("no such digest")
+
+
+def finished_week(text: str, timezone: ZoneInfo) -> Week:
+    """A week whose digest may be read: a real ISO week that has ended ("not found" else)."""
+    try:
+        week = Week.parse(text)
+        week.bounds(timezone)  # year 1's first week has no local midnight before it
+    except (ValueError, OverflowError) as exc:
+        raise NotFound(f"no such week: {text}") from exc
+    if week > Week.last_complete(utcnow(), timezone):
+        raise NotFound("that week is not over yet")
+    return week
 
 
 async def frozen_weeks(session: AsyncSession, scope: str, limit: int = 104) -> Sequence[str]:

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import SystemActor
 from core.db import utcnow
-from core.errors import NotFound, ValidationFailed
+from core.errors import Forbidden, NotFound, ValidationFailed
 from core.intents.catalog import Intent, QuestionMode
 from core.open311 import view
+from core.open311.keys import key_for_secret
 from core.open311.models import Open311Key
-from core.open311.params import Params, RequestFilter, Submission
+from core.open311.params import Params, RequestFilter, Submission, value
 from core.open311.repository import PublicTicketRepository, TicketQuery
 from core.publicdata.privacy import public_intent_codes
 from core.tickets.models import Channel
@@ -115,6 +116,17 @@ class Open311Service:
     # -- filing --------------------------------------------------------------------------
 
     async def create(
+        self, session: AsyncSession, params: Params, locale: str
+    ) -> list[view.Document]:
+        """File a request for the client whose `api_key` is in `params` (Forbidden without a
+        valid one). A request refused half-way leaves nothing behind (a savepoint)."""
+        key = await key_for_secret(session, value(params, "api_key"))
+        if key is None:
+            raise Forbidden("api_key was not provided or is not valid")
+        async with session.begin_nested():
+            return await self._create(session, key, params, locale)
+
+    async def _create(
         self, session: AsyncSession, key: Open311Key, params: Params, locale: str
     ) -> list[view.Document]:
         submission = Submission.parse(params)

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
-from core.digest.figures import WeekQueries, Window, status_in
+from core.digest.figures import WeekQueries, Window
 from core.digest.weeks import Week
 from core.intents.catalog import Catalog
 from core.partners.models import Partner
@@ -45,7 +45,7 @@ from core.publicdata.schemas import (
     Series,
     WeekColumn,
 )
-from core.tickets.models import Ticket
+from core.tickets.models import Ticket, status_in
 from core.tickets.status import OPEN_STATUSES
 
 WEEKS_SHOWN = 12

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -21,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access import Actor, StaffActor
 from core.db import is_postgres
 from core.errors import ValidationFailed
-from core.tickets.models import Direction, Message, Ticket
+from core.tickets.models import Direction, Message, Ticket, status_in
 from core.tickets.reference import normalise_reference
 from core.tickets.repository import visibility_clause
 from core.tickets.status import CLOCK_RUNNING, OPEN_STATUSES, TicketStatus
@@ -89,17 +88,8 @@ class InboxPage:
     next_cursor: str | None = None
 
 
-def _status_in(statuses: Iterable[TicketStatus]) -> sa.ColumnElement[bool]:
-    """Statuses written into the SQL, not bound: with bound values PostgreSQL's cached
-    (generic) plans cannot prove that the partial indexes on open tickets apply."""
-    values = sa.bindparam(
-        None, sorted(statuses), type_=Ticket.status.type, expanding=True, literal_execute=True
-    )
-    return Ticket.status.in_(values)
-
-
 def _open() -> sa.ColumnElement[bool]:
-    return _status_in(OPEN_STATUSES)
+    return status_in(OPEN_STATUSES)
 
 
 Moment = dt.datetime | sa.BindParameter[dt.datetime]
@@ -107,7 +97,7 @@ Moment = dt.datetime | sa.BindParameter[dt.datetime]
 
 def _overdue(now: Moment) -> sa.ColumnElement[bool]:
     return sa.and_(
-        _status_in(CLOCK_RUNNING),
+        status_in(CLOCK_RUNNING),
         sa.or_(
             Ticket.resolution_due_at < now,
             sa.and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at < now),
@@ -117,7 +107,7 @@ def _overdue(now: Moment) -> sa.ColumnElement[bool]:
 
 def _due_soon(now: Moment, soon: Moment) -> sa.ColumnElement[bool]:
     return sa.and_(
-        _status_in(CLOCK_RUNNING),
+        status_in(CLOCK_RUNNING),
         sa.not_(_overdue(now)),
         sa.or_(
             Ticket.resolution_due_at < soon,
@@ -136,13 +126,13 @@ def queue_clause(
     """The tickets of one queue; `soon` (the due-soon horizon) defaults to `now` + DUE_SOON."""
     staff_id = actor.staff_id if isinstance(actor, StaffActor) else None
     if queue is Queue.NEW:
-        return _status_in((TicketStatus.NEW,))
+        return status_in((TicketStatus.NEW,))
     if queue is Queue.MINE:
         return sa.and_(_open(), Ticket.assignee_id == staff_id)
     if queue is Queue.UNASSIGNED:
         return sa.and_(_open(), Ticket.assignee_id.is_(None))
     if queue is Queue.WAITING:
-        return _status_in((TicketStatus.WAITING_ON_RESIDENT,))
+        return status_in((TicketStatus.WAITING_ON_RESIDENT,))
     if queue is Queue.DUE_SOON:
         if soon is None:
             assert isinstance(now, dt.datetime), "give `soon` with a bound `now`"
@@ -151,7 +141,7 @@ def queue_clause(
     if queue is Queue.OVERDUE:
         return _overdue(now)
     if queue is Queue.RESOLVED:
-        return _status_in(CLOSED_STATUSES)
+        return status_in(CLOSED_STATUSES)
     if queue is Queue.TRIAGE:
         return sa.and_(_open(), Ticket.partner_id == triage_partner_id)
     return _open()

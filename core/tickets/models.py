@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -251,3 +252,12 @@ class TicketFollower(Base):
         BigIntId, sa.ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[CreatedAt]
+
+
+def status_in(statuses: Iterable[TicketStatus]) -> sa.ColumnElement[bool]:
+    """Statuses written into the SQL, not bound: with bound values PostgreSQL's cached
+    (generic) plans cannot prove that the partial indexes on open tickets apply."""
+    values = sa.bindparam(
+        None, sorted(statuses), type_=Ticket.status.type, expanding=True, literal_execute=True
+    )
+    return Ticket.status.in_(values)
