@@ -33,12 +33,21 @@ REMIND_EVERY = dt.timedelta(hours=1)
 TRANSLATE_EVERY = dt.timedelta(seconds=10)
 DIGEST_JOB = "weekly_digest"
 CATCH_UP_LOOKBACK = dt.timedelta(days=8)
+STOP_JOBS_WITHIN = 10.0  # seconds for cancelled jobs to roll back before the engine closes
+RunningJobs = set[asyncio.Task[object]]
 
 
 def _in_transaction(
-    name: str, sessions: async_sessionmaker[AsyncSession], job: Job, data_dir: Path
+    name: str,
+    sessions: async_sessionmaker[AsyncSession],
+    job: Job,
+    data_dir: Path,
+    running: RunningJobs,
 ) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            running.add(task)
         try:
             async with transaction(sessions) as session, job_lock(session, name, data_dir) as mine:
                 if not mine:
@@ -52,13 +61,20 @@ def _in_transaction(
         except Exception:
             # One failed run must not stop the scheduler; the next run tries again.
             logger.exception("job %s failed", name)
+        finally:
+            if task is not None:
+                running.discard(task)
 
     return run
 
 
 def build_scheduler(
-    services: Services, sessions: async_sessionmaker[AsyncSession]
+    services: Services,
+    sessions: async_sessionmaker[AsyncSession],
+    running: RunningJobs | None = None,
 ) -> AsyncIOScheduler:
+    """The scheduled jobs; `running` collects the tasks of jobs in progress, for shutdown."""
+    running = set() if running is None else running
     settings = services.settings
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     auto_close_after = dt.timedelta(days=settings.auto_close_days)
@@ -95,7 +111,7 @@ def build_scheduler(
         jobs.append(("translate_inbound", translate, TRANSLATE_EVERY))
     for name, job, every in jobs:
         scheduler.add_job(
-            _in_transaction(name, sessions, job, settings.data_dir),
+            _in_transaction(name, sessions, job, settings.data_dir, running),
             "interval",
             seconds=every.total_seconds(),
             id=name,
@@ -106,7 +122,7 @@ def build_scheduler(
         )
     if settings.digest.enabled:
         trigger = CronTrigger.from_crontab(settings.digest.schedule, timezone=settings.tz)
-        run_digest = _in_transaction(DIGEST_JOB, sessions, digest, settings.data_dir)
+        run_digest = _in_transaction(DIGEST_JOB, sessions, digest, settings.data_dir, running)
         scheduler.add_job(
             run_digest, trigger, id=DIGEST_JOB, coalesce=True, max_instances=1,
             misfire_grace_time=None,
@@ -135,7 +151,8 @@ async def run_worker(
 ) -> None:
     """Run the scheduled jobs and deliver the outbox until `stop` is set."""
     settings = services.settings
-    scheduler = build_scheduler(services, sessions)
+    running: RunningJobs = set()
+    scheduler = build_scheduler(services, sessions, running)
     scheduler.start()
     logger.info("worker started with jobs: %s", ", ".join(job.id for job in scheduler.get_jobs()))
     try:
@@ -162,5 +179,9 @@ async def run_worker(
                 loops.append(delivery.run(stop))
             await asyncio.gather(*loops)
     finally:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=False)  # cancels the jobs in progress
+        # ...which must finish rolling back and hand their connections back before the caller
+        # disposes of the engine; a connection returned afterwards is closed outside its loop.
+        if running:
+            await asyncio.wait(set(running), timeout=STOP_JOBS_WITHIN)
         logger.info("worker stopped")

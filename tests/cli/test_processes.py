@@ -80,7 +80,7 @@ def test_run_serves_health_and_says_the_bot_is_off(tmp_path: Path) -> None:
     assert "the Telegram bot is off: set CIVICDESK_BOT_TOKEN" in output
     assert f"civicdesk is running at http://127.0.0.1:{port}/" in output
     assert "worker started with jobs: close_resolved" in output
-    assert "Traceback" not in output
+    assert "Traceback" not in output, output
 
 
 def test_api_and_worker_run_alone_after_migration(tmp_path: Path) -> None:

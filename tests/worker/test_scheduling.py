@@ -3,19 +3,25 @@ worker running a job at a time (PostgreSQL advisory lock, or a file lock on SQLi
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import create_engine, create_session_factory
+from core.intents.catalog import Catalog
 from core.services import Services
 from tests.conftest import make_settings
 from tests.databases import scratch_database
+from tests.worker.conftest import delivery_env
+from worker import runner
 from worker.joblock import job_lock
-from worker.runner import DIGEST_JOB, build_scheduler, last_fire_time
+from worker.runner import DIGEST_JOB, build_scheduler, last_fire_time, run_worker
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -74,3 +80,31 @@ async def test_only_one_worker_runs_a_job_at_a_time(backend: str, tmp_path: Path
                 assert later
         finally:
             await engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_stopping_waits_for_a_running_job_to_roll_back(
+    backend: str, tmp_path: Path, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job still running at shutdown is cancelled and has rolled back and returned its
+    connection when the worker returns, before the caller disposes of the engine (a connection
+    handed back later is closed outside its event loop, with a traceback)."""
+    started, rolled_back = asyncio.Event(), asyncio.Event()
+
+    async def slow_job(session: AsyncSession, *args: object, **kwargs: object) -> None:
+        await session.execute(sa.text("SELECT 1"))
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        finally:
+            rolled_back.set()
+
+    monkeypatch.setattr(runner, "close_resolved_tickets", slow_job)
+    async with delivery_env(backend, tmp_path, catalog) as env:
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_worker(env.services, env.sessions, stop))
+        await asyncio.wait_for(started.wait(), 10)
+        stop.set()
+        await asyncio.wait_for(worker, 15)
+        assert rolled_back.is_set()
+        assert env.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
