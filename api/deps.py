@@ -32,7 +32,7 @@ async def _unit_of_work(state: AppState = Depends(app_state)) -> AsyncIterator[A
 Session = Annotated[AsyncSession, Depends(_unit_of_work, scope="function")]
 
 
-def services(state: AppState = Depends(app_state)) -> Services:
+async def services(state: AppState = Depends(app_state)) -> Services:
     return state.services
 
 

@@ -61,10 +61,10 @@ def wants_json(request: Request) -> bool:
 
 
 def _page(request: Request, status: int, message: str) -> Response:
-    from api.web.deps import visitor_locale
+    from api.web.deps import locale_for_visitor
     from api.web.templating import render
 
-    locale = visitor_locale(request, request.app.state.civicdesk)
+    locale = locale_for_visitor(request, request.app.state.civicdesk)
     return render(
         request,
         "error.html",

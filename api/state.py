@@ -21,6 +21,12 @@ class AppState:
     telegram: Any = None  # bot.webhook.TelegramGateway when a bot token is configured
 
 
-def app_state(request: Request) -> AppState:
+def state_of(request: Request) -> AppState:
     state: AppState = request.app.state.civicdesk
     return state
+
+
+async def app_state(request: Request) -> AppState:
+    """The dependency; async because FastAPI runs plain functions in a thread pool, and a
+    thread hop per dependency costs more than the work itself."""
+    return state_of(request)

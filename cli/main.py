@@ -59,12 +59,23 @@ def _configure_logging() -> None:
     )
 
 
+def _event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it is installed (it is a dependency except on Windows): with httptools,
+    it cut the web app's CPU time per inbox page by about 15% (bench/inbox.py)."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         _configure_logging()
         handler: Handler = args.handler
-        return asyncio.run(handler(args, _settings()))
+        with asyncio.Runner(loop_factory=_event_loop_factory()) as runner:
+            return runner.run(handler(args, _settings()))
     except CommandFailed as exc:
         warn(str(exc))
         return exc.exit_code

@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import Session
 from api.errors import error_body
-from api.state import AppState
-from api.web.deps import visitor_locale
+from api.state import AppState, state_of
+from api.web.deps import locale_for_visitor
 from api.web.templating import render
 from core.db import utcnow
 from core.digest.formatting import DigestFormat
@@ -31,11 +31,6 @@ CACHE_HEADERS = {"Cache-Control": "public, max-age=60"}
 TextParam = Annotated[str | None, Query()]  # validated by core, so a bad value is a 400
 
 
-def _state(request: Request) -> AppState:
-    state: AppState = request.app.state.civicdesk
-    return state
-
-
 def _cache(request: Request) -> DashboardCache:
     """One per app (per process): the page is public, so visitors share the figures."""
     cache: DashboardCache | None = getattr(request.app.state, "public_dashboard", None)
@@ -49,7 +44,7 @@ def _locale(request: Request, lang: str | None) -> str:
     """`?lang=xx` when it is one of ours, else the browser's language, else the city's."""
     if lang in SUPPORTED_LOCALES:
         return str(lang)
-    return visitor_locale(request, _state(request))
+    return locale_for_visitor(request, state_of(request))
 
 
 def _licence(state: AppState) -> dict[str, str]:
@@ -61,7 +56,7 @@ def _licence(state: AppState) -> dict[str, str]:
 
 @router.get("", include_in_schema=False)
 async def public_page(request: Request, db: Session, lang: TextParam = None) -> Response:
-    state = _state(request)
+    state = state_of(request)
     locale = _locale(request, lang)
     context = state.services.context
     dashboard = await public_dashboard(db, context.catalog, state.settings.tz, _cache(request))
@@ -93,7 +88,7 @@ def _bad_request(exc: opendata.BadParameter) -> JSONResponse:
 async def _download(
     request: Request, db: Session, since: str | None, page: str | None
 ) -> opendata.DownloadPage | JSONResponse:
-    state = _state(request)
+    state = state_of(request)
     try:
         start = opendata.parse_since(since, utcnow(), state.settings.tz)
         number = opendata.parse_page(page)
@@ -129,7 +124,7 @@ async def requests_json(
         return found
     next_url = _next_url(request, found)
     body = {
-        "licence": _licence(_state(request)),
+        "licence": _licence(state_of(request)),
         "since": found.since.isoformat(),
         "page": found.page,
         "next": next_url,
@@ -154,5 +149,5 @@ async def requests_csv(
 @router.get("/data/schema")
 async def data_schema(request: Request, lang: TextParam = None) -> JSONResponse:
     """The downloads' fields, licence and privacy rules."""
-    document = opendata.schema_document(_locale(request, lang), _licence(_state(request)))
+    document = opendata.schema_document(_locale(request, lang), _licence(state_of(request)))
     return JSONResponse(document, headers=CACHE_HEADERS)

@@ -18,7 +18,7 @@ from core.errors import ValidationFailed
 router = APIRouter(include_in_schema=False)
 
 
-def throttle(state: AppState = Depends(app_state)) -> SignInThrottle:
+async def throttle(state: AppState = Depends(app_state)) -> SignInThrottle:
     cached: SignInThrottle | None = getattr(state, "sign_in_throttle", None)
     if cached is None:
         cached = SignInThrottle(state.redis)

@@ -28,7 +28,7 @@ class PasswordChangeRequired(Exception):
     pass
 
 
-def sessions(state: AppState = Depends(app_state)) -> Sessions:
+async def sessions(state: AppState = Depends(app_state)) -> Sessions:
     cached: Sessions | None = getattr(state, "web_sessions", None)
     if cached is None:
         cached = Sessions(state.settings)
@@ -36,7 +36,7 @@ def sessions(state: AppState = Depends(app_state)) -> Sessions:
     return cached
 
 
-def web_session(request: Request, manager: Sessions = Depends(sessions)) -> WebSession:
+async def web_session(request: Request, manager: Sessions = Depends(sessions)) -> WebSession:
     cached: WebSession | None = getattr(request.state, "web_session", None)
     if cached is None:
         cached = manager.read(request)
@@ -44,7 +44,11 @@ def web_session(request: Request, manager: Sessions = Depends(sessions)) -> WebS
     return cached
 
 
-def visitor_locale(request: Request, state: AppState = Depends(app_state)) -> str:
+async def visitor_locale(request: Request, state: AppState = Depends(app_state)) -> str:
+    return locale_for_visitor(request, state)
+
+
+def locale_for_visitor(request: Request, state: AppState) -> str:
     """The language for pages seen before signing in: the browser's, else the city's default."""
     header = request.headers.get("accept-language", "").split(",")[0].strip()
     return negotiate_locale(header or None, state.settings.default_locale)

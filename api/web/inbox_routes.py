@@ -26,7 +26,7 @@ EXPORT_LIMIT = 50_000
 EXPORT_PAGE = 500
 
 
-def inbox_filters(
+async def inbox_filters(
     queue: Queue = Queue.OPEN,
     status: TicketStatus | None = None,
     intent: Annotated[str | None, Query(max_length=64)] = None,

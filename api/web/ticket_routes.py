@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import DeskServices, Session
-from api.state import app_state
+from api.state import state_of
 from api.web.deps import SignedIn, Staffer, require_csrf
 from api.web.templating import render
 from core.errors import DomainError, NotFound
@@ -305,7 +305,7 @@ async def attachment(
     item = ticket.attachments[index]
     if item.get("url"):
         return RedirectResponse(str(item["url"]), status_code=302)
-    gateway = app_state(request).telegram
+    gateway = state_of(request).telegram
     if gateway is None or not item.get("telegram_file_id"):
         raise HTTPException(503, "attachments are served through the Telegram bot, which is off")
     file = await gateway.bot.get_file(str(item["telegram_file_id"]))
