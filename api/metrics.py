@@ -13,13 +13,15 @@ and route *templates* (`/api/v1/tickets/{ticket_id}`, never the raw path).
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import os
 import socket
 import time
 from collections.abc import Callable
 
-from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -133,9 +135,35 @@ def exposition() -> bytes:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics_endpoint() -> Response:
-    """Prometheus scrapes this; keep it off the public proxy (it is for operators)."""
+async def metrics_endpoint(request: Request) -> Response:
+    """Prometheus scrapes this. Volumes and latencies are for operators, not the public: with
+    CIVICDESK_METRICS_TOKEN set, the scraper sends it as a bearer token; without one, only a
+    client on this machine is answered (a proxy that passes X-Forwarded-For makes a visitor
+    show as the visitor, so the proxy does not open it up by accident)."""
+    token = request.app.state.civicdesk.settings.metrics_token
+    if token is not None:
+        scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+        given = secret.strip().encode() if scheme.lower() == "bearer" else b""
+        if not hmac.compare_digest(given, token.get_secret_value().encode()):
+            return PlainTextResponse(
+                "metrics need Authorization: Bearer <CIVICDESK_METRICS_TOKEN>\n",
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+    elif not _is_loopback(request.client.host if request.client else None):
+        return PlainTextResponse(
+            "metrics are served to this machine only; set CIVICDESK_METRICS_TOKEN to scrape "
+            "them from elsewhere\n",
+            status_code=403,
+        )
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _is_loopback(host: str | None) -> bool:
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a Unix socket's peer, or a name: not an address we can vouch for
+        return False
 
 
 def route_template(scope: Scope) -> str:

@@ -151,6 +151,8 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     http_workers: int = Field(default=1, ge=1, le=64)  # processes for `civicdesk api`
+    # /metrics: without a token, only this machine (loopback) may read it
+    metrics_token: SecretStr | None = None
 
     timezone: str = "UTC"
     default_locale: str = "en"
@@ -196,7 +198,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unsupported locale {value!r}; one of {', '.join(SUPPORTED_LOCALES)}")
         return value
 
-    @field_validator("redis_url", "webhook_url", "districts_file", "translate_url", mode="before")
+    @field_validator(
+        "redis_url",
+        "webhook_url",
+        "districts_file",
+        "translate_url",
+        "metrics_token",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

@@ -21,7 +21,10 @@ TokenFor = Callable[[Staff], Awaitable[dict[str, str]]]
 
 @contextlib.asynccontextmanager
 async def asgi_client(
-    session: AsyncSession, services: Services, settings: Settings
+    session: AsyncSession,
+    services: Services,
+    settings: Settings,
+    client: tuple[str, int] = ("127.0.0.1", 123),
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The real ASGI app, its unit of work bound to the test's transaction."""
     app = create_app(settings, services)
@@ -32,7 +35,7 @@ async def asgi_client(
 
     app.dependency_overrides[_unit_of_work] = test_unit_of_work
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=app, client=client)
         async with httpx.AsyncClient(transport=transport, base_url="http://civicdesk") as client:
             yield client
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.metrics import UNMATCHED_ROUTE, install_prometheus
@@ -17,7 +18,7 @@ from core import metrics, migrate
 from core.db import create_engine, create_session_factory
 from core.services import Services
 from core.staff.models import Role
-from tests.api.conftest import TokenFor
+from tests.api.conftest import TokenFor, asgi_client
 from tests.databases import scratch_database
 from tests.factories import create_city, create_resident, create_staff, open_ticket
 
@@ -138,3 +139,33 @@ def test_the_prometheus_port_records_deliveries_and_decisions() -> None:
     assert prometheus.lag._sum.get() == before_lag + 1.5
     prometheus.http_request("/x", "BREW", 200, 0.01)  # unknown methods share one label value
     assert prometheus.http.labels(route="/x", method="OTHER", status="2xx")._sum.get() > 0
+
+
+async def test_without_a_token_metrics_answer_only_this_machine(
+    session: AsyncSession, services: Services, tmp_path: Path
+) -> None:
+    settings = services.settings.model_copy(update={"data_dir": tmp_path})
+    async with asgi_client(session, services, settings, client=("::1", 5000)) as local:
+        assert (await local.get("/metrics")).status_code == 200
+    async with asgi_client(session, services, settings, client=("203.0.113.9", 5000)) as far:
+        refused = await far.get("/metrics")
+        assert refused.status_code == 403
+        assert "CIVICDESK_METRICS_TOKEN" in refused.text
+        assert "civicdesk_" not in refused.text
+
+
+async def test_with_a_token_metrics_need_it_from_anywhere(
+    session: AsyncSession, services: Services, tmp_path: Path
+) -> None:
+    settings = services.settings.model_copy(
+        update={"data_dir": tmp_path, "metrics_token": SecretStr("scrape-secret-123")}
+    )
+    async with asgi_client(session, services, settings, client=("203.0.113.9", 5000)) as far:
+        assert (await far.get("/metrics")).status_code == 401
+        wrong = await far.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
+        scraped = await far.get("/metrics", headers={"Authorization": "Bearer scrape-secret-123"})
+        assert scraped.status_code == 200
+        assert "civicdesk_http_request_duration_seconds" in scraped.text
+    async with asgi_client(session, services, settings) as local:  # the token counts here too
+        assert (await local.get("/metrics")).status_code == 401

@@ -59,3 +59,9 @@ def test_production_refuses_the_placeholder_secret() -> None:
 def test_production_webhook_needs_its_secret() -> None:
     with pytest.raises(ValidationError, match="CIVICDESK_WEBHOOK_SECRET"):
         make_settings(environment="production", secret_key="x" * 40, webhook_url="https://x/y")
+
+
+def test_an_empty_metrics_token_is_no_token() -> None:
+    # An empty token would let anyone in with "Bearer " and nothing after it.
+    assert make_settings(metrics_token="").metrics_token is None
+    assert make_settings(metrics_token="s3cret-token").metrics_token is not None
