@@ -126,10 +126,15 @@ async def test_digests_arrive_by_mail_and_telegram_in_each_managers_language(
     inbox, port = smtp
     async with delivery_env(backend, tmp_path, catalog) as env:
         made = await _week_with_people(env)
+        async with transaction(env.sessions) as session:  # markup characters in a name
+            roads = await session.get(Partner, made["roads"])
+            assert roads is not None
+            roads.name = "Roads & <b>Bridges</b>"
         await _queue(env, made["week"])
         await _deliver_all(_staff_delivery(env, port), env)
         assert {row.state for row in await _digest_rows(env)} == {OutboxState.SENT}
         photos = [call for call in env.stub.calls if call.method == "sendPhoto"]
+        [shown] = [m for m in env.stub.messages(MANAGER_CHAT) if "photo" in m]
 
     by_recipient = {message["To"]: message for message in inbox.received}
     assert set(by_recipient) == {made["manager"], made["coordinator"]}
@@ -158,9 +163,13 @@ async def test_digests_arrive_by_mail_and_telegram_in_each_managers_language(
     manager_html = by_recipient[made["manager"]].get_body(preferencelist=("html",))
     assert manager_html is not None
     assert f"{PUBLIC_URL}/tickets/{made['ticket']}" in manager_html.get_content()
+    assert "Roads &amp; &lt;b&gt;Bridges&lt;/b&gt;" in manager_html.get_content()
+    assert "<b>Bridges" not in manager_html.get_content()
     [photo] = photos
     assert int(photo.params["chat_id"]) == MANAGER_CHAT
     assert str(made["week"]) in photo.params["caption"]
+    # Sent as plain text: the manager sees the name as written, not bold and not cut at "<".
+    assert "Roads & <b>Bridges</b>" in shown["caption"]
     assert env.stub.uploads[-1][2].startswith(b"\x89PNG")
 
 
