@@ -12,6 +12,7 @@ from core.notifications.service import notify_residents, notify_staff
 from core.notifications.templates import Template
 from core.staff.models import Role, Staff
 from core.tickets import audit
+from core.tickets.lifecycle import follow
 from core.tickets.models import (
     DeliveryState,
     Direction,
@@ -23,7 +24,7 @@ from core.tickets.models import (
     Visibility,
 )
 from core.tickets.schemas import MAX_MESSAGE_LENGTH, RatingCreate
-from core.tickets.service import TicketService, follow
+from core.tickets.service import TicketService
 from core.tickets.status import WITHDRAWABLE, TicketStatus, check_transition
 
 
