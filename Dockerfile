@@ -14,7 +14,8 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH
-RUN python -m venv /opt/venv
+# A current pip: an older one (as in a distribution's Python) can backtrack for an hour.
+RUN python -m venv /opt/venv && pip install --upgrade pip
 WORKDIR /app
 # The dependencies first, in their own layer: rebuilt only when pyproject.toml changes.
 COPY pyproject.toml ./
