@@ -13,7 +13,9 @@ medians of the rounds' p50 and p95, so that a slow minute on a shared machine hi
 
 Baseline, in the same run at 1M: what a naive inbox asks the database for (exact counts of
 every queue, OFFSET paging) against civicdesk's capped counts and keyset cursor, timed at the
-database alone.
+database alone; and a word search for "kiosk", which one ticket in nine of the other partners'
+has and none of this partner's: the plain newest-first query against `list_inbox` (its walk
+budget, then the partner-words index).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from inbox_baselines import naive_baseline, word_elsewhere_baseline  # noqa: E402
 
 from core import migrate  # noqa: E402
 from core.access import SystemActor  # noqa: E402
@@ -79,7 +83,9 @@ SELECT 'B' || lpad(g::text, 9, '0'),
     CASE WHEN g <= CAST(:open_until AS bigint) THEN (CAST(:open AS text[]))[1 + g % 5]
          ELSE (CAST(:closed AS text[]))[1 + g % 4] END,
     'normal', 'telegram', (CAST(:languages AS text[]))[1 + g % 10],
-    'there is a ' || (CAST(:words AS text[]))[1 + g % 10] || ' problem near house ' || g,
+    'there is a ' || (CAST(:words AS text[]))[1 + g % 10] || ' problem near house ' || g
+        || CASE WHEN (g / 7) % CAST(:partner_count AS int) <> 0 AND g % 9 = 0
+                THEN ' kiosk' ELSE '' END,
     '{}'::jsonb, 50.0 + (g % 1000) / 20000.0, 8.0 + (g % 997) / 20000.0, NULL, '[]'::jsonb,
     false, 0, ts, ts, ts + interval '3 hours',
     CASE WHEN g <= CAST(:open_until AS bigint) THEN NULL ELSE ts + interval '2 days' END,
@@ -307,70 +313,6 @@ async def load(base: str, people: list[Person], kind: str, seconds: int) -> tupl
     return p50 / 1000, p95 / 1000
 
 
-NAIVE_COUNTS = """
-SELECT count(*) FILTER (WHERE status = 'new'),
-       count(*) FILTER (WHERE status IN ('new','acknowledged','in_progress','waiting_on_resident',
-                                         'reopened') AND assignee_id IS NULL),
-       count(*) FILTER (WHERE status = 'waiting_on_resident'),
-       count(*) FILTER (WHERE status IN ('resolved','closed','rejected','duplicate'))
-FROM tickets WHERE partner_id = :partner
-"""
-CAPPED_COUNTS = """
-SELECT (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE partner_id = :partner
-        AND status = 'new' LIMIT 1000) AS n),
-       (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE partner_id = :partner
-        AND status IN ('new','acknowledged','in_progress','waiting_on_resident','reopened')
-        AND assignee_id IS NULL LIMIT 1000) AS u),
-       (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE partner_id = :partner
-        AND status = 'waiting_on_resident' LIMIT 1000) AS w),
-       (SELECT count(*) FROM (SELECT 1 FROM tickets WHERE partner_id = :partner
-        AND status IN ('resolved','closed','rejected','duplicate') LIMIT 1000) AS r)
-"""
-HISTORY = """
-SELECT * FROM tickets WHERE partner_id = :partner
-  AND status IN ('resolved','closed','rejected','duplicate') {where}
-ORDER BY created_at DESC, id DESC {tail}
-"""
-
-
-async def naive_baseline(url: str, partner_id: int) -> dict[str, tuple[float, float]]:
-    """Exact counts and OFFSET paging (what a first version would do) against ours, at the DB."""
-    engine = create_engine(url)
-    async with engine.connect() as connection:
-        keyset = "AND (created_at, id) < (:moment, :ticket)"
-        queries: dict[str, tuple[tuple[str, dict[str, object]], ...]] = {
-            "queue counts": ((NAIVE_COUNTS, {}), (CAPPED_COUNTS, {}))
-        }
-        for page in (11, 201):
-            skip = (page - 1) * 50
-            boundary = (
-                await connection.execute(
-                    sa.text(HISTORY.format(where="", tail=f"OFFSET {skip - 1} LIMIT 1")),
-                    {"partner": partner_id},
-                )
-            ).one()
-            queries[f"history page {page} (OFFSET {skip:,})"] = (
-                (HISTORY.format(where="", tail=f"OFFSET {skip} LIMIT 51"), {}),
-                (
-                    HISTORY.format(where=keyset, tail="LIMIT 51"),
-                    {"moment": boundary.created_at, "ticket": boundary.id},
-                ),
-            )
-        figures = {}
-        for label, variants in queries.items():
-            medians = []
-            for sql, extra in variants:
-                times = []
-                for _ in range(20):
-                    started = time.perf_counter()
-                    await connection.execute(sa.text(sql), {"partner": partner_id, **extra})
-                    times.append((time.perf_counter() - started) * 1000)
-                medians.append(statistics.median(times))
-            figures[label] = (medians[0], medians[1])
-    await engine.dispose()
-    return figures
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10, help="load time per kind and round")
@@ -413,6 +355,9 @@ async def run(databases: dict[int, str], args: argparse.Namespace) -> None:
             server.terminate()
             server.wait(timeout=20)
     baseline = await naive_baseline(databases[1_000_000], partner_ids[0])
+    baseline["word only other partners have"] = await word_elsewhere_baseline(
+        databases[1_000_000], partner_ids[0]
+    )
     print(
         f"\n4 caseworkers at once (wrk; {args.rounds} rounds of {args.seconds}s per kind, "
         f"median of the rounds), {args.workers} API workers on {os.cpu_count()} cores; ms"
@@ -428,7 +373,10 @@ async def run(databases: dict[int, str], args: argparse.Namespace) -> None:
             f"{kind:16} {small50:9.1f} {small95:9.1f} {large50:8.1f} {large95:8.1f} "
             f"{large95 / small95:12.2f}"
         )
-    print("\nat 1M, database time alone for one caseworker's partner (p50 of 20, ms)")
+    print(
+        "\nat 1M, database time alone for one caseworker's partner (p50 of 20, ms; "
+        "the word search: civicdesk's list_inbox, in process)"
+    )
     for label, (naive, ours) in baseline.items():
         print(f"{label:34} naive {naive:8.1f}   civicdesk {ours:6.1f}   {naive / ours:6.0f}x")
 
