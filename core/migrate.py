@@ -15,8 +15,8 @@ from core.config import PACKAGE_ROOT
 
 ALEMBIC_INI = PACKAGE_ROOT / "alembic.ini"
 # Indexes made by hand in migrations because SQLAlchemy cannot express them on every backend
-# (PostgreSQL's GIN full-text index); autogenerate must neither add nor drop them.
-MANUAL_INDEXES = frozenset({"ix_tickets_description_search"})
+# (PostgreSQL's GIN full-text indexes); autogenerate must neither add nor drop them.
+MANUAL_INDEXES = frozenset({"ix_tickets_description_search", "ix_tickets_partner_words"})
 
 
 def include_object(
