@@ -39,10 +39,16 @@ async def services(state: AppState = Depends(app_state)) -> Services:
 DeskServices = Annotated[Services, Depends(services)]
 
 
+def bearer_token(request: Request) -> str:
+    """The token of an `Authorization: Bearer <token>` header; empty when there is none."""
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
 async def current_actor(request: Request, session: Session) -> StaffActor:
     """The staff member behind `Authorization: Bearer <token>`; 401 otherwise."""
-    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-    staff = await staff_for_token(session, secret.strip()) if scheme.lower() == "bearer" else None
+    secret = bearer_token(request)
+    staff = await staff_for_token(session, secret) if secret else None
     if staff is None:
         raise HTTPException(
             401,

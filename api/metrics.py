@@ -34,6 +34,7 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import bearer_token
 from core import metrics as port
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -142,8 +143,7 @@ async def metrics_endpoint(request: Request) -> Response:
     show as the visitor, so the proxy does not open it up by accident)."""
     token = request.app.state.civicdesk.settings.metrics_token
     if token is not None:
-        scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-        given = secret.strip().encode() if scheme.lower() == "bearer" else b""
+        given = bearer_token(request).encode()
         if not hmac.compare_digest(given, token.get_secret_value().encode()):
             return PlainTextResponse(
                 "metrics need Authorization: Bearer <CIVICDESK_METRICS_TOKEN>\n",

@@ -64,9 +64,9 @@ async def test_a_walk_over_budget_asks_the_partner_words_index(
         monkeypatch.setattr(inbox, "PROBE_CAP", 100)
         real_probe = inbox._few_partner_matches
 
-        async def spy(session: AsyncSession, actor: StaffActor, search: str) -> list[int] | None:
-            found = await real_probe(session, actor, search)
-            if actor == roads:
+        async def spy(session: AsyncSession, partner_id: int, search: str) -> list[int] | None:
+            found = await real_probe(session, partner_id, search)
+            if partner_id == roads.partner_id:
                 probes[search] = found
             return found
 
